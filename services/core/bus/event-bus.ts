@@ -1,0 +1,61 @@
+/**
+ * EventBus: the one port every service uses to move events between stages.
+ *
+ * Contract (every adapter passes test/contract/event-bus.contract.ts):
+ * - `publish` resolves only once the messages are durable in the bus (Kafka: acked by
+ *   the broker with acks=all; in-process: handed to every subscribed group and, where
+ *   the adapter is configured to wait, processed and committed by them).
+ * - `subscribe` delivers batches of one topic-partition, in offset order. A batch is
+ *   committed only after `onBatch` resolves; if `onBatch` throws, the same messages are
+ *   delivered again (after a backoff). Delivery is therefore at-least-once.
+ * - Messages with the same key stay in order (same partition).
+ * - `close` stops fetching, lets an in-flight `onBatch` finish and commit, then closes.
+ */
+export type Headers = Record<string, string>;
+
+export interface OutgoingMessage {
+  key?: string | null;
+  value: Buffer;
+  headers?: Headers;
+}
+
+export interface BusMessage {
+  topic: string;
+  partition: number;
+  /** Offset as a decimal string (Kafka offsets are int64). */
+  offset: string;
+  key: string | null;
+  value: Buffer;
+  headers: Headers;
+  /** Broker/append time in ms since epoch. */
+  timestamp: number;
+}
+
+export interface Batch {
+  topic: string;
+  partition: number;
+  messages: BusMessage[];
+}
+
+export type BatchHandler = (batch: Batch) => Promise<void>;
+
+export interface SubscribeOptions {
+  topics: string[];
+  group: string;
+  onBatch: BatchHandler;
+  /** Where a group with no committed offset starts. Default: earliest. */
+  fromBeginning?: boolean;
+  /** Upper bound on messages handed to one onBatch call (adapters may deliver fewer). */
+  maxBatchSize?: number;
+}
+
+export interface Subscription {
+  /** Stop fetching, finish and commit the in-flight batch, leave the group. */
+  close(): Promise<void>;
+}
+
+export interface EventBus {
+  publish(topic: string, messages: OutgoingMessage[]): Promise<void>;
+  subscribe(options: SubscribeOptions): Promise<Subscription>;
+  close(): Promise<void>;
+}
