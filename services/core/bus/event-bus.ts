@@ -47,6 +47,11 @@ export interface SubscribeOptions {
   fromBeginning?: boolean;
   /** Upper bound on messages handed to one onBatch call (adapters may deliver fewer). */
   maxBatchSize?: number;
+  /**
+   * How long the adapter may wait to fill a batch before delivering fewer messages
+   * (the writer's "max delay"). Default: deliver what is there at once.
+   */
+  maxWaitMs?: number;
 }
 
 export interface Subscription {

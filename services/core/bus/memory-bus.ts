@@ -52,6 +52,7 @@ interface GroupState {
 interface Member {
   handler: BatchHandler;
   maxBatchSize: number;
+  maxWaitMs: number;
   closed: boolean;
   running: Promise<void>[];
 }
@@ -133,6 +134,14 @@ export function createMemoryBus(options: MemoryBusOptions = {}): EventBus {
         await sleepUntilPublish(g.topic, 200);
         continue;
       }
+      const available = end - next;
+      if (available < member.maxBatchSize && member.maxWaitMs > 0) {
+        const waitLeft = plog.messages[next - plog.base].timestamp + member.maxWaitMs - Date.now();
+        if (waitLeft > 0) {
+          await sleepUntilPublish(g.topic, waitLeft);
+          continue;
+        }
+      }
       const slice = plog.messages.slice(next - plog.base, next - plog.base + member.maxBatchSize);
       try {
         await member.handler({ topic: g.topic, partition, messages: slice });
@@ -187,6 +196,7 @@ export function createMemoryBus(options: MemoryBusOptions = {}): EventBus {
       const member: Member = {
         handler: opts.onBatch,
         maxBatchSize: opts.maxBatchSize ?? options.defaultMaxBatchSize ?? 1_000,
+        maxWaitMs: opts.maxWaitMs ?? 0,
         closed: false,
         running: [],
       };

@@ -1,0 +1,91 @@
+import { mkdirSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import { createMemoryBus } from '../core/bus/memory-bus.ts';
+import { loadAvroRegistry } from '../core/codec/avro-registry.ts';
+import type { Config } from '../core/config.ts';
+import { registerHealthRoutes } from '../core/health.ts';
+import { createHttpApp } from '../core/http-app.ts';
+import type { RunningService } from '../core/lifecycle.ts';
+import type { Logger } from '../core/logger.ts';
+import { embeddedStoreFromConfig, migrate, pricerFromConfig, topicsOf } from '../core/wiring.ts';
+import { buildClickHouseHttpInterface } from '../clickhouse/http-interface.ts';
+import { createEnricher } from '../enricher/enricher.ts';
+import { registerIngestRoutes } from '../ingest/routes.ts';
+import { registerQueryRoutes } from '../query/routes.ts';
+import { createWriter } from '../writer/writer.ts';
+
+export interface EmbeddedPipeline extends RunningService {
+  /** Where the HTTP API and the ClickHouse HTTP interface listen. */
+  apiUrl: string;
+  clickhouseUrl: string;
+  app: FastifyInstance;
+}
+
+/**
+ * Every service in one process: in-process bus (publish waits until the writer has
+ * inserted, so a 2xx at ingest means the events are in ClickHouse) and the embedded
+ * ClickHouse engine on DATA_DIR, also served on the ClickHouse HTTP interface.
+ * Start order: store → migrations → writer → enricher → HTTP; stop in reverse.
+ */
+export async function startEmbeddedPipeline(config: Config, log: Logger): Promise<EmbeddedPipeline> {
+  mkdirSync(config.DATA_DIR, { recursive: true });
+  let ready = false;
+  const store = embeddedStoreFromConfig(config, log.child({ component: 'store' }));
+  await migrate(store, config, log);
+  const registry = loadAvroRegistry();
+  const pricer = pricerFromConfig(config);
+  const topics = topicsOf(config);
+  const bus = createMemoryBus({ waitForConsumers: true, log: log.child({ component: 'bus' }), defaultMaxBatchSize: config.ENRICHER_BATCH_SIZE });
+
+  const writer = createWriter({
+    bus,
+    store,
+    registry,
+    log,
+    topics,
+    group: config.WRITER_GROUP,
+    batchSize: config.WRITER_BATCH_SIZE,
+    maxDelayMs: config.WRITER_MAX_DELAY_MS,
+  });
+  const enricher = createEnricher({ bus, registry, pricer, log, topics, group: config.ENRICHER_GROUP, maxBatchSize: config.ENRICHER_BATCH_SIZE });
+  await writer.start();
+  await enricher.start();
+
+  const app = createHttpApp({ log, bodyLimit: config.INGEST_MAX_BODY_BYTES });
+  registerHealthRoutes(app, [() => ready, () => store.ping()]);
+  registerIngestRoutes(app, {
+    bus,
+    registry,
+    log,
+    topic: topics.raw,
+    maxEvents: config.INGEST_MAX_EVENTS,
+    publishFormat: config.INGEST_PUBLISH_FORMAT,
+    ackTimeoutMs: config.INGEST_ACK_TIMEOUT_MS,
+  });
+  registerQueryRoutes(app, { store, log });
+  const apiAddress = await app.listen({ host: config.HOST, port: config.PORT });
+
+  const chApp = buildClickHouseHttpInterface({
+    dataDir: config.DATA_DIR,
+    serviceUser: config.CLICKHOUSE_SERVICE_PASSWORD ? { username: config.CLICKHOUSE_SERVICE_USER, password: config.CLICKHOUSE_SERVICE_PASSWORD } : undefined,
+    log: log.child({ component: 'clickhouse-http' }),
+  });
+  const chAddress = await chApp.listen({ host: config.CLICKHOUSE_HTTP_HOST, port: config.CLICKHOUSE_HTTP_PORT });
+  ready = true;
+
+  return {
+    app,
+    apiUrl: apiAddress,
+    clickhouseUrl: chAddress,
+    ready: () => ready,
+    async stop() {
+      ready = false;
+      await app.close(); // no new ingest; in-flight requests finish
+      await chApp.close();
+      await enricher.stop();
+      await writer.stop();
+      await bus.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import avro from 'avsc';
+import { ErrorCodes, PipelineError } from '../errors.ts';
+
+/**
+ * A local schema registry: schema ids (Confluent framing) ↔ .avsc files, as listed in
+ * schemas/avro/registry.json. The newest version of a subject is the reader schema;
+ * bytes written with any older id are resolved into it (avsc reader/writer resolution).
+ */
+export const DEFAULT_SCHEMA_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../../schemas/avro');
+const MAGIC_BYTE = 0;
+const HEADER_BYTES = 5;
+
+interface RegistryFile {
+  subjects: Record<string, { id: number; file: string; requires?: string[] }[]>;
+}
+
+export interface AvroRegistry {
+  /** Encode with the subject's newest schema, Confluent-framed. */
+  encode(subject: string, value: unknown): Buffer;
+  /** Decode a Confluent-framed buffer into the subject's newest (reader) schema. */
+  decode(subject: string, buf: Buffer): unknown;
+  latestId(subject: string): number;
+  type(subject: string): avro.Type;
+}
+
+export function isConfluentFramed(buf: Buffer): boolean {
+  return buf.length >= HEADER_BYTES && buf[0] === MAGIC_BYTE;
+}
+
+export function loadAvroRegistry(dir: string = DEFAULT_SCHEMA_DIR): AvroRegistry {
+  const file = JSON.parse(readFileSync(join(dir, 'registry.json'), 'utf8')) as RegistryFile;
+  const byId = new Map<number, { subject: string; type: avro.Type }>();
+  const latest = new Map<string, { id: number; type: avro.Type }>();
+  const resolvers = new Map<string, avro.Resolver>(); // `${subject}:${writerId}`
+
+  for (const [subject, versions] of Object.entries(file.subjects)) {
+    for (const v of versions) {
+      const registry: Record<string, avro.Type> = {};
+      for (const dep of v.requires ?? []) avro.Type.forSchema(readSchema(dir, dep), { registry });
+      const type = avro.Type.forSchema(readSchema(dir, v.file), { registry });
+      byId.set(v.id, { subject, type });
+      const current = latest.get(subject);
+      if (!current || v.id > current.id) latest.set(subject, { id: v.id, type });
+    }
+  }
+
+  function reader(subject: string): { id: number; type: avro.Type } {
+    const r = latest.get(subject);
+    if (!r) throw new Error(`unknown Avro subject "${subject}"`);
+    return r;
+  }
+
+  return {
+    encode(subject, value) {
+      const { id, type } = reader(subject);
+      const body = type.toBuffer(value);
+      const out = Buffer.allocUnsafe(HEADER_BYTES + body.length);
+      out[0] = MAGIC_BYTE;
+      out.writeUInt32BE(id, 1);
+      body.copy(out, HEADER_BYTES);
+      return out;
+    },
+    decode(subject, buf) {
+      if (!isConfluentFramed(buf)) {
+        throw new PipelineError(ErrorCodes.DECODE_FAILED, 'not Confluent-framed Avro: expected magic byte 0 and a 4-byte schema id');
+      }
+      const id = buf.readUInt32BE(1);
+      const writer = byId.get(id);
+      if (!writer || writer.subject !== subject) {
+        throw new PipelineError(ErrorCodes.UNKNOWN_SCHEMA_ID, `unknown schema id ${id} for subject "${subject}" (see schemas/avro/registry.json)`);
+      }
+      const r = reader(subject);
+      const body = buf.subarray(HEADER_BYTES);
+      try {
+        if (id === r.id) return r.type.fromBuffer(body);
+        const key = `${subject}:${id}`;
+        let resolver = resolvers.get(key);
+        if (!resolver) resolvers.set(key, (resolver = r.type.createResolver(writer.type)));
+        return r.type.fromBuffer(body, resolver);
+      } catch (err) {
+        throw new PipelineError(ErrorCodes.DECODE_FAILED, `Avro body does not match schema id ${id}: ${(err as Error).message}`, { cause: err });
+      }
+    },
+    latestId(subject) {
+      return reader(subject).id;
+    },
+    type(subject) {
+      return reader(subject).type;
+    },
+  };
+}
+
+function readSchema(dir: string, file: string): avro.Schema {
+  return JSON.parse(readFileSync(join(dir, file), 'utf8')) as avro.Schema;
+}

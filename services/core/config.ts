@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { ErrorCodes, PipelineError } from './errors.ts';
+
+/**
+ * Every setting of every service, read from the environment once, in main.ts only.
+ * All problems are reported at once, each naming the variable.
+ */
+const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number({ error: 'expected a number' }).int('expected a whole number').min(min, `must be >= ${min}`).max(max, `must be <= ${max}`).default(def);
+const str = (def: string) => z.string().min(1, 'must not be empty').default(def);
+const list = z
+  .string()
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+
+export const configSchema = z.object({
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HOST: str('127.0.0.1'),
+  PORT: int(3000, 0, 65535),
+  DATA_DIR: str('./data'),
+
+  CLICKHOUSE_URL: z.url({ error: 'expected a URL such as http://clickhouse:8123' }).optional(),
+  CLICKHOUSE_USER: str('default'),
+  CLICKHOUSE_PASSWORD: z.string().default(''),
+  CLICKHOUSE_DATABASE: str('default'),
+  CLICKHOUSE_REQUEST_TIMEOUT_MS: int(30_000, 100),
+  CLICKHOUSE_HTTP_HOST: str('127.0.0.1'),
+  CLICKHOUSE_HTTP_PORT: int(8123, 0, 65535),
+  /** Credential allowed to write through the embedded engine's HTTP interface. */
+  CLICKHOUSE_SERVICE_USER: str('pipeline'),
+  CLICKHOUSE_SERVICE_PASSWORD: z.string().optional(),
+
+  KAFKA_BROKERS: list.optional(),
+  KAFKA_CLIENT_ID: str('llm-pipeline'),
+  TOPIC_PARTITIONS: int(6, 1, 1000),
+  TOPIC_RAW: str('llm.traces.raw'),
+  TOPIC_ENRICHED: str('llm.traces.enriched'),
+  TOPIC_DLQ: str('llm.dlq'),
+  ENRICHER_GROUP: str('llm-enricher'),
+  WRITER_GROUP: str('llm-writer'),
+  ENRICHER_BATCH_SIZE: int(2_000, 1, 100_000),
+  WRITER_BATCH_SIZE: int(10_000, 1, 1_000_000),
+  WRITER_MAX_DELAY_MS: int(20, 0, 60_000),
+
+  INGEST_MAX_EVENTS: int(1_000, 1, 100_000),
+  INGEST_MAX_BODY_BYTES: int(10 * 1024 * 1024, 1024),
+  INGEST_PUBLISH_FORMAT: z.enum(['avro', 'json']).default('avro'),
+  INGEST_ACK_TIMEOUT_MS: int(15_000, 100),
+
+  PRICE_TABLE: str('schemas/pricing/prices.json'),
+  PRICES_FILE: z.string().optional(),
+
+  TRACES_TTL_DAYS: int(365, 1),
+  TEXT_TTL_DAYS: int(30, 1),
+  ROLLUP_1M_TTL_DAYS: int(90, 1),
+  ROLLUP_1H_TTL_DAYS: int(1095, 1),
+  DLQ_TTL_DAYS: int(30, 1),
+
+  SHUTDOWN_TIMEOUT_MS: int(15_000, 100),
+});
+
+export type Config = z.output<typeof configSchema>;
+
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  // Empty strings mean "unset" so `FOO= npm start` falls back to the default.
+  const cleaned: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') cleaned[k] = v;
+  const result = configSchema.safeParse(cleaned);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((i) => `  ${String(i.path[0] ?? '(config)')}: ${i.message}`);
+  throw new PipelineError(ErrorCodes.CONFIG_INVALID, `invalid configuration:\n${lines.join('\n')}`);
+}
+
+/** Values substituted into schemas/clickhouse/*.sql placeholders. */
+export function migrationVars(c: Config): Record<string, number> {
+  return {
+    RAW_TTL_DAYS: c.TRACES_TTL_DAYS,
+    TEXT_TTL_DAYS: c.TEXT_TTL_DAYS,
+    ROLLUP_1M_TTL_DAYS: c.ROLLUP_1M_TTL_DAYS,
+    ROLLUP_1H_TTL_DAYS: c.ROLLUP_1H_TTL_DAYS,
+    DLQ_TTL_DAYS: c.DLQ_TTL_DAYS,
+  };
+}

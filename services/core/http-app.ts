@@ -1,0 +1,21 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from './logger.ts';
+
+/**
+ * A fastify app with the project's error shape: every error is JSON
+ * `{ error, message }`; malformed JSON is a 400, an oversize body a 413.
+ * Building is separate from listening, so tests use `app.inject()`.
+ */
+export function createHttpApp(options: { log: Logger; bodyLimit: number }): FastifyInstance {
+  const app = Fastify({ loggerInstance: options.log.child({ component: 'http' }), bodyLimit: options.bodyLimit, disableRequestLogging: true });
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _request, reply) => {
+    const status = err.statusCode ?? 500;
+    if (status === 413) return reply.code(413).send({ error: 'payload_too_large', message: `body larger than ${options.bodyLimit} bytes` });
+    if (status === 415) return reply.code(415).send({ error: 'unsupported_media_type', message: 'send Content-Type: application/json' });
+    if (status >= 400 && status < 500) return reply.code(status).send({ error: 'bad_request', message: err.message });
+    options.log.error({ err }, 'request failed');
+    return reply.code(500).send({ error: 'internal', message: 'internal error' });
+  });
+  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` }));
+  return app as unknown as FastifyInstance;
+}

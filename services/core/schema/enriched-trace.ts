@@ -1,0 +1,26 @@
+import type { AvroRegistry } from '../codec/avro-registry.ts';
+import { ENRICHED_SUBJECT } from '../codec/trace-codec.ts';
+import type { TraceEvent } from './trace-event.ts';
+
+/** A priced trace on llm.traces.enriched; mirrors schemas/avro/enriched-trace.v1.avsc. */
+export interface EnrichedTrace {
+  event: TraceEvent;
+  /** Our cost in pico-USD (1e-12); null when the model has no price. */
+  cost_pico_usd: number | null;
+  cost_breakdown: { input: number; cache_read: number; cache_write: number; output: number; reasoning: number } | null;
+  pricing_status: 'priced' | 'unpriced';
+  priced_model: string | null;
+  price_version: string | null;
+  unpriced_reason: string | null;
+  received_at: number;
+  source_partition: number;
+  source_offset: number;
+}
+
+export function encodeEnriched(registry: AvroRegistry, value: EnrichedTrace): Buffer {
+  return registry.encode(ENRICHED_SUBJECT, value);
+}
+
+export function decodeEnriched(registry: AvroRegistry, buf: Buffer): EnrichedTrace {
+  return registry.decode(ENRICHED_SUBJECT, buf) as EnrichedTrace;
+}

@@ -1,0 +1,121 @@
+import { z } from 'zod';
+
+/**
+ * The trace event at the edges (HTTP JSON, JSON on Kafka, decoded Avro), mirroring
+ * schemas/avro/trace-event.v1.avsc. Parsing yields the Avro-shaped `TraceEvent`
+ * (every field present, optional ones null) so one value flows through the pipeline.
+ */
+const MIN_TS = Date.UTC(2000, 0, 1);
+const MAX_TS = Date.UTC(2100, 0, 1);
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+
+const tokens = z.number({ error: 'expected a whole number of tokens' }).int('expected a whole number').min(0, 'must be >= 0').max(Number.MAX_SAFE_INTEGER);
+const millis = z.number({ error: 'expected milliseconds as a number' }).min(0, 'must be >= 0').max(86_400_000 * 7, 'must be under 7 days').transform(Math.round);
+const optionalText = (max: number) => z.string({ error: 'expected a string' }).max(max, `longer than ${max} characters`).nullish().transform((v) => v ?? null);
+const name = (max: number) => z.string({ error: 'expected a string' }).min(1, 'must not be empty').max(max, `longer than ${max} characters`);
+
+const timestamp = z
+  .union([z.number(), z.string()], { error: 'expected an ISO-8601 string or epoch milliseconds' })
+  .transform((v, ctx) => {
+    let ms: number;
+    if (typeof v === 'number') ms = v;
+    else if (ISO_8601.test(v)) ms = Date.parse(v);
+    else ms = Number.NaN;
+    if (!Number.isFinite(ms)) {
+      ctx.addIssue({ code: 'custom', message: 'expected an ISO-8601 timestamp with a time zone (e.g. 2026-01-31T12:00:00Z) or epoch milliseconds' });
+      return z.NEVER;
+    }
+    if (ms < MIN_TS || ms > MAX_TS) {
+      ctx.addIssue({ code: 'custom', message: 'out of range (expected between 2000 and 2100; epoch seconds instead of milliseconds?)' });
+      return z.NEVER;
+    }
+    return Math.trunc(ms);
+  });
+
+export const traceEventSchema = z
+  .strictObject(
+    {
+      trace_id: name(128),
+      timestamp,
+      model: name(256),
+      provider: optionalText(128),
+      feature: name(128).default('default'),
+      prompt_version: z.string({ error: 'expected a string' }).max(128).default(''),
+      environment: name(64).default('production'),
+      input_tokens: tokens.default(0),
+      output_tokens: tokens.default(0),
+      cached_input_tokens: tokens.default(0),
+      cache_write_tokens: tokens.default(0),
+      reasoning_tokens: tokens.default(0),
+      latency_ms: millis.default(0),
+      time_to_first_token_ms: millis.nullish().transform((v) => v ?? null),
+      finish_reason: optionalText(64),
+      status: z.enum(['ok', 'error'], { error: 'expected "ok" or "error"' }).default('ok'),
+      error_type: optionalText(256),
+      user_id: optionalText(256),
+      session_id: optionalText(256),
+      system_prompt_hash: optionalText(128),
+      input: optionalText(1_000_000),
+      output: optionalText(1_000_000),
+      cost_usd: z.number({ error: 'expected a number (USD)' }).min(0, 'must be >= 0').nullish().transform((v) => v ?? null),
+      metadata: z
+        .record(z.string(), z.string({ error: 'metadata values must be strings' }).max(4096), { error: 'expected an object of string values' })
+        .refine((m) => Object.keys(m).length <= 64, 'at most 64 keys')
+        .default({}),
+    },
+  )
+  .superRefine((e, ctx) => {
+    if (e.cached_input_tokens + e.cache_write_tokens > e.input_tokens) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cached_input_tokens'],
+        message: 'cached_input_tokens + cache_write_tokens exceed input_tokens (input_tokens must include them, OpenTelemetry GenAI convention)',
+      });
+    }
+    if (e.reasoning_tokens > e.output_tokens) {
+      ctx.addIssue({ code: 'custom', path: ['reasoning_tokens'], message: 'exceeds output_tokens (output_tokens must include reasoning tokens)' });
+    }
+  });
+
+export type TraceEvent = z.output<typeof traceEventSchema>;
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
+
+/** Validate one event; errors name the field (`metadata.team`, `input_tokens`, …). */
+export function parseTraceEvent(input: unknown): ParseResult<TraceEvent> {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    return { ok: false, errors: [{ field: '(event)', message: 'expected a JSON object' }] };
+  }
+  const result = traceEventSchema.safeParse(input);
+  if (result.success) return { ok: true, value: result.data };
+  const record = input as Record<string, unknown>;
+  const errors: FieldError[] = [];
+  for (const issue of result.error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) errors.push({ field: formatPath([...issue.path, key]), message: 'unknown field' });
+    } else if (issue.path.length === 1 && issue.code === 'invalid_type' && record[issue.path[0] as string] === undefined) {
+      errors.push({ field: formatPath(issue.path), message: 'required field is missing' });
+    } else {
+      errors.push({ field: formatPath(issue.path) || '(event)', message: issue.message });
+    }
+  }
+  return { ok: false, errors };
+}
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += out ? `.${String(p)}` : String(p);
+  }
+  return out;
+}
+
+export function describeErrors(errors: FieldError[]): string {
+  return errors.map((e) => `${e.field}: ${e.message}`).join('; ');
+}

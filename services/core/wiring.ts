@@ -1,0 +1,67 @@
+import { join, resolve } from 'node:path';
+import type { Config } from './config.ts';
+import { migrationVars } from './config.ts';
+import { createKafkaBus } from './bus/kafka-bus.ts';
+import type { EventBus } from './bus/event-bus.ts';
+import { ErrorCodes, PipelineError } from './errors.ts';
+import type { Logger } from './logger.ts';
+import { createClickHouseStore } from './store/clickhouse-store.ts';
+import { createEmbeddedClient, createHttpClient } from './store/clients.ts';
+import { applyMigrations } from './store/migrations.ts';
+import type { Store } from './store/store.ts';
+import { loadPriceTable } from '../enricher/pricing/price-table.ts';
+import { createPricer, type Pricer } from '../enricher/pricing/pricer.ts';
+
+/** Builders shared by the service mains: config in, adapters out. No env reads here. */
+export const REPO_ROOT = join(import.meta.dirname, '../..');
+export const MIGRATIONS_DIR = join(REPO_ROOT, 'schemas/clickhouse');
+
+export function topicsOf(c: Config): { raw: string; enriched: string; dlq: string } {
+  return { raw: c.TOPIC_RAW, enriched: c.TOPIC_ENRICHED, dlq: c.TOPIC_DLQ };
+}
+
+/** A Kafka bus; distributed services cannot run without brokers. */
+export function kafkaBusFromConfig(c: Config, log: Logger): EventBus {
+  if (!c.KAFKA_BROKERS || c.KAFKA_BROKERS.length === 0) {
+    throw new PipelineError(ErrorCodes.CONFIG_INVALID, 'KAFKA_BROKERS is required for a service run on its own (e.g. KAFKA_BROKERS=127.0.0.1:9092); `npm start` runs everything in one process without Kafka');
+  }
+  const t = topicsOf(c);
+  return createKafkaBus({
+    brokers: c.KAFKA_BROKERS,
+    clientId: c.KAFKA_CLIENT_ID,
+    log,
+    createTopics: [t.raw, t.enriched, t.dlq].map((name) => ({ name, partitions: c.TOPIC_PARTITIONS })),
+  });
+}
+
+/** The store over HTTP (a ClickHouse server, or our engine's HTTP interface). */
+export function httpStoreFromConfig(c: Config, log: Logger): Store {
+  if (!c.CLICKHOUSE_URL) {
+    throw new PipelineError(
+      ErrorCodes.CONFIG_INVALID,
+      'CLICKHOUSE_URL is required for a service run on its own: a ClickHouse server, or the embedded engine served by `npm run service -- clickhouse` (with CLICKHOUSE_USER/CLICKHOUSE_PASSWORD set to its service credential)',
+    );
+  }
+  const client = createHttpClient({
+    url: c.CLICKHOUSE_URL,
+    username: c.CLICKHOUSE_USER,
+    password: c.CLICKHOUSE_PASSWORD,
+    database: c.CLICKHOUSE_DATABASE,
+    requestTimeoutMs: c.CLICKHOUSE_REQUEST_TIMEOUT_MS,
+  });
+  return createClickHouseStore({ client, log, embedded: false });
+}
+
+/** The embedded engine in this process, on DATA_DIR. */
+export function embeddedStoreFromConfig(c: Config, log: Logger): Store {
+  return createClickHouseStore({ client: createEmbeddedClient({ dataDir: c.DATA_DIR }), log, embedded: true });
+}
+
+export async function migrate(store: Store, c: Config, log: Logger): Promise<void> {
+  await applyMigrations(store, { dir: MIGRATIONS_DIR, vars: migrationVars(c), log });
+}
+
+export function pricerFromConfig(c: Config): Pricer {
+  const table = loadPriceTable({ baseFile: resolve(REPO_ROOT, c.PRICE_TABLE), overridesFile: c.PRICES_FILE });
+  return createPricer(table);
+}

@@ -1,0 +1,50 @@
+import type { BusMessage } from '../core/bus/event-bus.ts';
+import type { AvroRegistry } from '../core/codec/avro-registry.ts';
+import { decodeRawTrace } from '../core/codec/trace-codec.ts';
+import { ErrorCodes, PipelineError } from '../core/errors.ts';
+import type { EnrichedTrace } from '../core/schema/enriched-trace.ts';
+import { describeErrors, parseTraceEvent } from '../core/schema/trace-event.ts';
+import type { Pricer } from './pricing/pricer.ts';
+
+/**
+ * decode → validate → price one raw message. Pure apart from the clock passed in;
+ * throws PipelineError (DECODE_FAILED, UNKNOWN_SCHEMA_ID, VALIDATION_FAILED) for a
+ * message that belongs in the DLQ.
+ */
+export function enrichMessage(message: BusMessage, deps: { registry: AvroRegistry; pricer: Pricer; now: number }): EnrichedTrace {
+  const decoded = decodeRawTrace(deps.registry, message.value);
+  const parsed = parseTraceEvent(decoded);
+  if (!parsed.ok) throw new PipelineError(ErrorCodes.VALIDATION_FAILED, `invalid trace event: ${describeErrors(parsed.errors)}`);
+  const event = parsed.value;
+  const price = deps.pricer.price({
+    model: event.model,
+    provider: event.provider ?? undefined,
+    timestampMs: event.timestamp,
+    input_tokens: event.input_tokens,
+    output_tokens: event.output_tokens,
+    cached_input_tokens: event.cached_input_tokens,
+    cache_write_tokens: event.cache_write_tokens,
+    reasoning_tokens: event.reasoning_tokens,
+  });
+  const priced = price.status === 'priced';
+  return {
+    event,
+    cost_pico_usd: priced ? price.costPico : null,
+    cost_breakdown: priced
+      ? {
+          input: price.breakdown.input,
+          cache_read: price.breakdown.cacheRead,
+          cache_write: price.breakdown.cacheWrite,
+          output: price.breakdown.output,
+          reasoning: price.breakdown.reasoning,
+        }
+      : null,
+    pricing_status: price.status,
+    priced_model: priced ? price.matchedModel : null,
+    price_version: priced ? price.priceVersion : null,
+    unpriced_reason: priced ? null : price.reason,
+    received_at: deps.now,
+    source_partition: message.partition,
+    source_offset: Number(message.offset),
+  };
+}

@@ -1,0 +1,37 @@
+import { loadAvroRegistry } from '../core/codec/avro-registry.ts';
+import type { Config } from '../core/config.ts';
+import { registerHealthRoutes } from '../core/health.ts';
+import { createHttpApp } from '../core/http-app.ts';
+import type { RunningService } from '../core/lifecycle.ts';
+import type { Logger } from '../core/logger.ts';
+import { kafkaBusFromConfig, topicsOf } from '../core/wiring.ts';
+import { registerIngestRoutes } from './routes.ts';
+
+/** `npm run service -- ingest`: HTTP /v1/traces → Kafka llm.traces.raw. */
+export async function start(config: Config, log: Logger): Promise<RunningService> {
+  let ready = false;
+  const bus = kafkaBusFromConfig(config, log);
+  const registry = loadAvroRegistry();
+  const app = createHttpApp({ log, bodyLimit: config.INGEST_MAX_BODY_BYTES });
+  registerHealthRoutes(app, [() => ready]);
+  registerIngestRoutes(app, {
+    bus,
+    registry,
+    log,
+    topic: topicsOf(config).raw,
+    maxEvents: config.INGEST_MAX_EVENTS,
+    publishFormat: config.INGEST_PUBLISH_FORMAT,
+    ackTimeoutMs: config.INGEST_ACK_TIMEOUT_MS,
+  });
+  const address = await app.listen({ host: config.HOST, port: config.PORT });
+  log.info({ address }, 'ingest listening');
+  ready = true;
+  return {
+    ready: () => ready,
+    async stop() {
+      ready = false;
+      await app.close();
+      await bus.close();
+    },
+  };
+}

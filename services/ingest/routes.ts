@@ -1,0 +1,88 @@
+import type { FastifyInstance } from 'fastify';
+import type { EventBus, OutgoingMessage } from '../core/bus/event-bus.ts';
+import type { AvroRegistry } from '../core/codec/avro-registry.ts';
+import { encodeRawTraceAvro } from '../core/codec/trace-codec.ts';
+import type { Logger } from '../core/logger.ts';
+import { describeErrors, parseTraceEvent, type FieldError, type TraceEvent } from '../core/schema/trace-event.ts';
+
+export interface IngestDeps {
+  bus: EventBus;
+  registry: AvroRegistry;
+  log: Logger;
+  topic: string;
+  maxEvents: number;
+  publishFormat: 'avro' | 'json';
+  /** A 2xx is only sent once the bus took the events; past this, 503 + Retry-After. */
+  ackTimeoutMs: number;
+}
+
+export interface EventResult {
+  index: number;
+  status: 'accepted' | 'rejected';
+  trace_id?: string;
+  error?: string;
+  errors?: FieldError[];
+}
+
+const RETRY_AFTER_SECONDS = '5';
+
+/**
+ * POST /v1/traces {"traces":[…]}: per-event validation, then one publish of the valid
+ * events to llm.traces.raw. 202 all accepted; 207 some rejected (per-event results);
+ * 400 none accepted or not a batch; 413 too large; 503 when the bus did not take them.
+ */
+export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): void {
+  const log = deps.log.child({ component: 'ingest' });
+
+  app.post('/v1/traces', async (request, reply) => {
+    const body = request.body as unknown;
+    if (body === null || typeof body !== 'object' || Array.isArray(body) || !Array.isArray((body as { traces?: unknown }).traces)) {
+      return reply.code(400).send({ error: 'bad_request', message: 'expected a JSON object {"traces": [ … ]}' });
+    }
+    const traces = (body as { traces: unknown[] }).traces;
+    if (traces.length === 0) return reply.code(400).send({ error: 'bad_request', message: 'traces: must hold at least one event' });
+    if (traces.length > deps.maxEvents) {
+      return reply.code(413).send({ error: 'payload_too_large', message: `traces: ${traces.length} events, at most ${deps.maxEvents} per request` });
+    }
+
+    const results: EventResult[] = new Array(traces.length);
+    const valid: TraceEvent[] = [];
+    for (let i = 0; i < traces.length; i++) {
+      const parsed = parseTraceEvent(traces[i]);
+      if (parsed.ok) {
+        valid.push(parsed.value);
+        results[i] = { index: i, status: 'accepted', trace_id: parsed.value.trace_id };
+      } else {
+        results[i] = { index: i, status: 'rejected', error: describeErrors(parsed.errors), errors: parsed.errors };
+      }
+    }
+    const rejected = traces.length - valid.length;
+    if (valid.length === 0) {
+      return reply.code(400).send({ error: 'bad_request', message: 'no valid event in the batch', accepted: 0, rejected, results });
+    }
+
+    const messages: OutgoingMessage[] = valid.map((e) => ({
+      key: e.trace_id,
+      value: deps.publishFormat === 'avro' ? encodeRawTraceAvro(deps.registry, e) : Buffer.from(JSON.stringify(e)),
+    }));
+    try {
+      await withTimeout(deps.bus.publish(deps.topic, messages), deps.ackTimeoutMs);
+    } catch (err) {
+      log.warn({ err: (err as Error).message, events: messages.length }, 'publish failed; answering 503');
+      return reply
+        .code(503)
+        .header('retry-after', RETRY_AFTER_SECONDS)
+        .send({ error: 'unavailable', message: 'the events could not be handed to the pipeline; retry later (events carry trace_id, so a retry does not double count)' });
+    }
+    if (rejected === 0) return reply.code(202).send({ accepted: valid.length, rejected: 0 });
+    return reply.code(207).send({ accepted: valid.length, rejected, results });
+  });
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no acknowledgement within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,24 @@
+import type { Config } from '../core/config.ts';
+import type { RunningService } from '../core/lifecycle.ts';
+import type { Logger } from '../core/logger.ts';
+import { httpStoreFromConfig, migrate } from '../core/wiring.ts';
+import { buildQueryApp } from './app.ts';
+
+/** `npm run service -- query`: the query API (REST over the rollups) on PORT. */
+export async function start(config: Config, log: Logger): Promise<RunningService> {
+  let ready = false;
+  const store = httpStoreFromConfig(config, log.child({ component: 'store' }));
+  await migrate(store, config, log);
+  const app = buildQueryApp({ store, log, ready: () => ready });
+  const address = await app.listen({ host: config.HOST, port: config.PORT });
+  log.info({ address }, 'query API listening');
+  ready = true;
+  return {
+    ready: () => ready,
+    async stop() {
+      ready = false;
+      await app.close();
+      await store.close();
+    },
+  };
+}

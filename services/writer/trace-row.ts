@@ -1,0 +1,57 @@
+import { picoToDecimalString } from '../enricher/pricing/cost.ts';
+import type { EnrichedTrace } from '../core/schema/enriched-trace.ts';
+
+/** ClickHouse DateTime64(3) text, e.g. 2026-01-31 12:00:00.123 (UTC). */
+export function toClickHouseTime(ms: number): string {
+  const iso = new Date(ms).toISOString(); // 2026-01-31T12:00:00.123Z
+  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
+}
+
+/** USD as a client sent it (a float) → exact 12-digit decimal text for Decimal(18,12). */
+function usdToDecimal(usd: number): string {
+  return usd.toFixed(12);
+}
+
+/** One enriched trace → one row of `traces` (schemas/clickhouse/001_traces.sql). */
+export function toTraceRow(t: EnrichedTrace): Record<string, unknown> {
+  const e = t.event;
+  const b = t.cost_breakdown;
+  return {
+    trace_id: e.trace_id,
+    ts: toClickHouseTime(e.timestamp),
+    model: e.model,
+    provider: e.provider ?? '',
+    feature: e.feature,
+    prompt_version: e.prompt_version,
+    environment: e.environment,
+    input_tokens: e.input_tokens,
+    output_tokens: e.output_tokens,
+    cached_input_tokens: e.cached_input_tokens,
+    cache_write_tokens: e.cache_write_tokens,
+    reasoning_tokens: e.reasoning_tokens,
+    cost_usd: t.cost_pico_usd === null ? null : picoToDecimalString(t.cost_pico_usd),
+    client_cost_usd: e.cost_usd === null ? null : usdToDecimal(e.cost_usd),
+    input_cost_usd: picoToDecimalString(b?.input ?? 0),
+    cache_read_cost_usd: picoToDecimalString(b?.cache_read ?? 0),
+    cache_write_cost_usd: picoToDecimalString(b?.cache_write ?? 0),
+    output_cost_usd: picoToDecimalString(b?.output ?? 0),
+    reasoning_cost_usd: picoToDecimalString(b?.reasoning ?? 0),
+    pricing_status: t.pricing_status,
+    priced_model: t.priced_model ?? '',
+    price_version: t.price_version ?? '',
+    latency_ms: e.latency_ms,
+    time_to_first_token_ms: e.time_to_first_token_ms,
+    status: e.status,
+    error_type: e.error_type ?? '',
+    finish_reason: e.finish_reason ?? '',
+    user_id: e.user_id ?? '',
+    session_id: e.session_id ?? '',
+    system_prompt_hash: e.system_prompt_hash ?? '',
+    input: e.input ?? '',
+    output: e.output ?? '',
+    metadata: e.metadata,
+    received_at: toClickHouseTime(t.received_at),
+    source_partition: t.source_partition,
+    source_offset: t.source_offset,
+  };
+}
