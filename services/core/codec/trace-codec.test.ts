@@ -1,0 +1,78 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import avro from 'avsc';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_SCHEMA_DIR, loadAvroRegistry } from './avro-registry.ts';
+import { decodeRawTrace, encodeRawTraceAvro } from './trace-codec.ts';
+import { decodeEnriched, encodeEnriched, type EnrichedTrace } from '../schema/enriched-trace.ts';
+import { parseTraceEvent, type TraceEvent } from '../schema/trace-event.ts';
+import { ErrorCodes, PipelineError } from '../errors.ts';
+
+const registry = loadAvroRegistry();
+/** avsc decodes records into generated classes; compare their data. */
+const plain = (v: unknown) => JSON.parse(JSON.stringify(v));
+const event = (() => {
+  const r = parseTraceEvent({ trace_id: 'abc', timestamp: 1_790_000_000_123, model: 'gpt-4o', input_tokens: 10, metadata: { k: 'v' }, cost_usd: 0.5 });
+  assert.ok(r.ok);
+  return r.value as TraceEvent;
+})();
+
+test('Avro with the Confluent framing: magic byte 0, 4-byte big-endian schema id, body', () => {
+  const buf = encodeRawTraceAvro(registry, event);
+  assert.equal(buf[0], 0);
+  assert.equal(buf.readUInt32BE(1), registry.latestId('trace-event'));
+  // The body is plain Avro: a third-party decoder with the .avsc reads it.
+  const type = avro.Type.forSchema(JSON.parse(readFileSync(join(DEFAULT_SCHEMA_DIR, 'trace-event.v1.avsc'), 'utf8')));
+  assert.equal((type.fromBuffer(buf.subarray(5)) as { trace_id: string }).trace_id, 'abc');
+  assert.deepEqual(plain(decodeRawTrace(registry, buf)), plain(event));
+});
+
+test('plain JSON (first byte {, leading blanks allowed) decodes', () => {
+  assert.deepEqual(decodeRawTrace(registry, Buffer.from('  {"trace_id":"x"}')), { trace_id: 'x' });
+});
+
+test('poison inputs fail with a reason naming what is wrong', () => {
+  const cases: [Buffer, string, RegExp][] = [
+    [Buffer.alloc(0), ErrorCodes.DECODE_FAILED, /empty/],
+    [Buffer.from('{"trace_id":'), ErrorCodes.DECODE_FAILED, /invalid JSON/],
+    [Buffer.from('hello'), ErrorCodes.DECODE_FAILED, /first byte is 0x68/],
+    [Buffer.from([0, 0, 0, 0, 99, 1, 2]), ErrorCodes.UNKNOWN_SCHEMA_ID, /unknown schema id 99/],
+    [Buffer.from([0, 0, 0, 0, 1, 0xff, 0xff]), ErrorCodes.DECODE_FAILED, /does not match schema id 1/],
+  ];
+  for (const [buf, code, message] of cases) {
+    assert.throws(
+      () => decodeRawTrace(registry, buf),
+      (err: unknown) => err instanceof PipelineError && err.code === code && message.test(err.message),
+      `expected ${code} for ${buf.toString('hex')}`,
+    );
+  }
+});
+
+test('an enriched trace round-trips through its Avro schema', () => {
+  const value: EnrichedTrace = {
+    event,
+    cost_pico_usd: 25_000_000,
+    cost_breakdown: { input: 25_000_000, cache_read: 0, cache_write: 0, output: 0, reasoning: 0 },
+    pricing_status: 'priced',
+    priced_model: 'gpt-4o',
+    price_version: 'v1@1970-01-01',
+    unpriced_reason: null,
+    received_at: 1_790_000_001_000,
+    source_partition: 3,
+    source_offset: 42,
+  };
+  assert.deepEqual(plain(decodeEnriched(registry, encodeEnriched(registry, value))), plain(value));
+});
+
+test('every schema version in the registry can be read by the newest one of its subject', () => {
+  const file = JSON.parse(readFileSync(join(DEFAULT_SCHEMA_DIR, 'registry.json'), 'utf8')) as { subjects: Record<string, { id: number; file: string }[]> };
+  for (const [subject, versions] of Object.entries(file.subjects)) {
+    const reader = registry.type(subject);
+    for (const v of versions) {
+      if (v.id === registry.latestId(subject)) continue;
+      const writer = avro.Type.forSchema(JSON.parse(readFileSync(join(DEFAULT_SCHEMA_DIR, v.file), 'utf8')));
+      assert.doesNotThrow(() => reader.createResolver(writer), `${subject} id ${v.id}`);
+    }
+  }
+});
