@@ -1,0 +1,160 @@
+/** Point lookups of the query API: one trace by id, and the unpriced-models report. */
+import { z } from 'zod';
+import { defineQuery } from './query-def.ts';
+import { clickhouseTimeToIso } from './time.ts';
+
+const count = z.coerce.number().pipe(z.number().finite());
+const int = z.coerce.number().pipe(z.number().int());
+const isoTime = z.string().transform(clickhouseTimeToIso);
+const decimalText = z.string().regex(/^-?\d+(\.\d+)?$/);
+
+/**
+ * traces.by_id: the stored row of one trace. FINAL collapses replays that have not been
+ * merged yet; costs come back as exact decimal strings (JSON numbers would round them).
+ */
+export const traceById = defineQuery({
+  name: 'traces.by_id',
+  query: `
+SELECT
+  trace_id, ts, model, provider, feature, prompt_version, environment,
+  input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens,
+  toString(cost_usd) AS cost_usd_text,
+  toString(client_cost_usd) AS client_cost_usd_text,
+  toString(input_cost_usd) AS input_cost_usd_text,
+  toString(cache_read_cost_usd) AS cache_read_cost_usd_text,
+  toString(cache_write_cost_usd) AS cache_write_cost_usd_text,
+  toString(output_cost_usd) AS output_cost_usd_text,
+  toString(reasoning_cost_usd) AS reasoning_cost_usd_text,
+  pricing_status, priced_model, price_version,
+  latency_ms, time_to_first_token_ms, status, error_type, finish_reason,
+  user_id, session_id, system_prompt_hash, input, output, metadata,
+  received_at, source_partition, source_offset
+FROM traces FINAL
+WHERE trace_id = {trace_id:String}
+LIMIT 1`,
+  params: z.object({ trace_id: z.string().min(1) }),
+  row: z
+    .object({
+      trace_id: z.string(),
+      ts: isoTime,
+      model: z.string(),
+      provider: z.string(),
+      feature: z.string(),
+      prompt_version: z.string(),
+      environment: z.string(),
+      input_tokens: count,
+      output_tokens: count,
+      cached_input_tokens: count,
+      cache_write_tokens: count,
+      reasoning_tokens: count,
+      cost_usd_text: decimalText.nullable(),
+      client_cost_usd_text: decimalText.nullable(),
+      input_cost_usd_text: decimalText,
+      cache_read_cost_usd_text: decimalText,
+      cache_write_cost_usd_text: decimalText,
+      output_cost_usd_text: decimalText,
+      reasoning_cost_usd_text: decimalText,
+      pricing_status: z.string(),
+      priced_model: z.string(),
+      price_version: z.string(),
+      latency_ms: count,
+      time_to_first_token_ms: count.nullable(),
+      status: z.string(),
+      error_type: z.string(),
+      finish_reason: z.string(),
+      user_id: z.string(),
+      session_id: z.string(),
+      system_prompt_hash: z.string(),
+      input: z.string(),
+      output: z.string(),
+      metadata: z.record(z.string(), z.string()),
+      received_at: isoTime,
+      source_partition: int,
+      source_offset: int,
+    })
+    .transform((r) => ({
+      trace_id: r.trace_id,
+      ts: r.ts,
+      model: r.model,
+      provider: r.provider,
+      feature: r.feature,
+      prompt_version: r.prompt_version,
+      environment: r.environment,
+      status: r.status,
+      error_type: r.error_type,
+      finish_reason: r.finish_reason,
+      latency_ms: r.latency_ms,
+      time_to_first_token_ms: r.time_to_first_token_ms,
+      input_tokens: r.input_tokens,
+      output_tokens: r.output_tokens,
+      cached_input_tokens: r.cached_input_tokens,
+      cache_write_tokens: r.cache_write_tokens,
+      reasoning_tokens: r.reasoning_tokens,
+      cost_usd: r.cost_usd_text,
+      client_cost_usd: r.client_cost_usd_text,
+      cost_breakdown_usd: {
+        input: r.input_cost_usd_text,
+        cache_read: r.cache_read_cost_usd_text,
+        cache_write: r.cache_write_cost_usd_text,
+        output: r.output_cost_usd_text,
+        reasoning: r.reasoning_cost_usd_text,
+      },
+      pricing_status: r.pricing_status,
+      priced_model: r.priced_model,
+      price_version: r.price_version,
+      user_id: r.user_id,
+      session_id: r.session_id,
+      system_prompt_hash: r.system_prompt_hash,
+      metadata: r.metadata,
+      input: r.input,
+      output: r.output,
+      received_at: r.received_at,
+      source_partition: r.source_partition,
+      source_offset: r.source_offset,
+    })),
+});
+
+/** Stands in for an absent from/to so the unpriced query text never changes. */
+export const OPEN_RANGE = { from_ms: 0, to_ms: Date.UTC(2100, 0, 1) };
+
+/**
+ * models.unpriced: models seen with no price, per (model, provider), with the features
+ * that used them. unpriced_models has no time bucket, so from/to select the
+ * (model, provider, feature) entries whose [first_seen, last_seen] overlaps the range;
+ * `events` is the lifetime count of those entries, not the count inside the range.
+ */
+export const unpricedModels = defineQuery({
+  name: 'models.unpriced',
+  query: `
+SELECT
+  model, provider,
+  sum(f_events) AS events,
+  min(f_first) AS first_seen,
+  max(f_last) AS last_seen,
+  arraySort(groupArray(feature)) AS features
+FROM
+(
+  SELECT model, provider, feature,
+         sum(events) AS f_events, min(first_seen) AS f_first, max(last_seen) AS f_last
+  FROM unpriced_models
+  GROUP BY model, provider, feature
+  HAVING f_last >= fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC')
+     AND f_first < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')
+)
+GROUP BY model, provider
+ORDER BY last_seen DESC, model, provider
+LIMIT {limit:UInt32}`,
+  params: z.object({
+    from_ms: z.number().int().nonnegative(),
+    to_ms: z.number().int().nonnegative(),
+    limit: z.number().int().positive(),
+  }),
+  row: z.object({
+    model: z.string(),
+    provider: z.string(),
+    events: count,
+    first_seen: isoTime,
+    last_seen: isoTime,
+    features: z.array(z.string()),
+  }),
+});

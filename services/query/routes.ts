@@ -1,0 +1,97 @@
+/**
+ * The query API's routes, as a function that mounts them on any fastify instance (the
+ * all-in-one process shares one app with ingest). They live in their own encapsulated
+ * child context so their error handler never touches the host's other routes.
+ * Call it before `app.ready()`/`listen()`; the routes are added when the app loads.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { z } from 'zod';
+import type { Logger } from '../core/logger.ts';
+import type { Store } from '../core/store/store.ts';
+import { notFound, toHttpError } from './http-errors.ts';
+import { OPEN_RANGE, traceById, unpricedModels } from './lookup-queries.ts';
+import { buildMetricsQuery, METRICS, metricsQueryParams } from './metrics-query.ts';
+import { shapeMetricsRow } from './metrics-response.ts';
+import { parseWith, resolveMetricsRequest, resolveUnpricedRequest, traceParamsSchema } from './params.ts';
+import { runQuery, type QueryDef } from './query-def.ts';
+
+export interface QueryRoutesOptions {
+  store: Store;
+  log: Logger;
+  /** Longest from..to span of a metrics query, in days. Default 400. */
+  maxRangeDays?: number;
+  /** Longest span for interval=minute, in days (longer is a 400). Default 7. */
+  maxMinuteRangeDays?: number;
+  /** Most rows a metrics response carries; beyond it `truncated` is true. Default 10 000. */
+  maxRows?: number;
+}
+
+export const QUERY_DEFAULTS = { maxRangeDays: 400, maxMinuteRangeDays: 7, maxRows: 10_000 } as const;
+const MAX_UNPRICED_ROWS = 1_000;
+
+export function registerQueryRoutes(app: FastifyInstance, opts: QueryRoutesOptions): void {
+  const { store } = opts;
+  const log = opts.log.child({ component: 'query' });
+  const limits = {
+    maxRangeDays: opts.maxRangeDays ?? QUERY_DEFAULTS.maxRangeDays,
+    maxMinuteRangeDays: opts.maxMinuteRangeDays ?? QUERY_DEFAULTS.maxMinuteRangeDays,
+  };
+  const maxRows = opts.maxRows ?? QUERY_DEFAULTS.maxRows;
+
+  async function run<P extends z.ZodType, R extends z.ZodType>(def: QueryDef<P, R>, params: z.input<P>) {
+    const started = performance.now();
+    try {
+      return await runQuery(store, def, params);
+    } finally {
+      log.debug({ query: def.name, ms: Math.round(performance.now() - started) }, 'query ran');
+    }
+  }
+
+  app.register(async (scope) => {
+    scope.setErrorHandler((err, req, reply) => {
+      const httpErr = toHttpError(err);
+      if (httpErr.status >= 500) log.error({ err, route: req.routeOptions.url }, 'query request failed');
+      return reply.status(httpErr.status).send(httpErr.body);
+    });
+
+    for (const metric of METRICS) {
+      scope.get(`/v1/metrics/${metric}`, async (req) => {
+        const r = resolveMetricsRequest(req.query, limits);
+        const rows = await run(buildMetricsQuery(metric, r), metricsQueryParams(r, maxRows + 1));
+        return {
+          from: new Date(r.fromMs).toISOString(),
+          to: new Date(r.toMs).toISOString(),
+          interval: r.interval,
+          resolution: r.resolution,
+          group_by: r.groupBy,
+          filters: r.filters,
+          truncated: rows.length > maxRows,
+          rows: rows.slice(0, maxRows).map((row) => shapeMetricsRow(row, r.interval, r.groupBy)),
+        };
+      });
+    }
+
+    scope.get('/v1/traces/:trace_id', async (req) => {
+      const { trace_id } = parseWith(traceParamsSchema, req.params);
+      const [row] = await run(traceById, { trace_id });
+      if (!row) {
+        throw notFound(`no trace with trace_id ${JSON.stringify(trace_id)} (not written yet, or past retention)`);
+      }
+      return row;
+    });
+
+    scope.get('/v1/models/unpriced', async (req) => {
+      const r = resolveUnpricedRequest(req.query);
+      const rows = await run(unpricedModels, {
+        from_ms: r.fromMs ?? OPEN_RANGE.from_ms,
+        to_ms: r.toMs ?? OPEN_RANGE.to_ms,
+        limit: MAX_UNPRICED_ROWS,
+      });
+      return {
+        from: r.fromMs === undefined ? null : new Date(r.fromMs).toISOString(),
+        to: r.toMs === undefined ? null : new Date(r.toMs).toISOString(),
+        rows,
+      };
+    });
+  });
+}
