@@ -40,6 +40,8 @@ export const configSchema = z.object({
   ENRICHER_BATCH_SIZE: int(2_000, 1, 100_000),
   WRITER_BATCH_SIZE: int(10_000, 1, 1_000_000),
   WRITER_MAX_DELAY_MS: int(20, 0, 60_000),
+  WRITER_DEDUP_WINDOW: int(500_000, 0, 50_000_000),
+  WRITER_DEDUP_WARM_MINUTES: int(60, 0, 7 * 24 * 60),
 
   INGEST_MAX_EVENTS: int(1_000, 1, 100_000),
   INGEST_MAX_BODY_BYTES: int(10 * 1024 * 1024, 1024),
@@ -56,6 +58,9 @@ export const configSchema = z.object({
   DLQ_TTL_DAYS: int(30, 1),
 
   SHUTDOWN_TIMEOUT_MS: int(15_000, 100),
+
+  /** Test-only fault injection: the writer kills itself (SIGKILL) right after its Nth insert, before committing offsets. */
+  FAULT_WRITER_KILL_AFTER_INSERTS: z.coerce.number().int().min(1).optional(),
 });
 
 export type Config = z.output<typeof configSchema>;

@@ -18,11 +18,21 @@ export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 export class PipelineError extends Error {
   readonly code: ErrorCode;
   readonly retryable: boolean;
-  constructor(code: ErrorCode, message: string, options: { cause?: unknown; retryable?: boolean } = {}) {
+  /** ClickHouse exception code (e.g. 60) when the error came from ClickHouse/chDB. */
+  readonly chCode?: number;
+  /** ClickHouse exception type (e.g. 'UNKNOWN_TABLE') when the error came from ClickHouse/chDB. */
+  readonly chType?: string;
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { cause?: unknown; retryable?: boolean; chCode?: number; chType?: string } = {},
+  ) {
     super(message, { cause: options.cause });
     this.name = 'PipelineError';
     this.code = code;
     this.retryable = options.retryable ?? false;
+    if (options.chCode !== undefined) this.chCode = options.chCode;
+    if (options.chType !== undefined) this.chType = options.chType;
   }
 }
 

@@ -7,7 +7,14 @@ import type { Logger } from './logger.ts';
  * Building is separate from listening, so tests use `app.inject()`.
  */
 export function createHttpApp(options: { log: Logger; bodyLimit: number }): FastifyInstance {
-  const app = Fastify({ loggerInstance: options.log.child({ component: 'http' }), bodyLimit: options.bodyLimit, disableRequestLogging: true });
+  // Per-request "incoming request" lines are info level; at our rates they are noise, so
+  // the HTTP layer logs warnings and errors only.
+  const app = Fastify({
+    loggerInstance: options.log.child({ component: 'http' }, { level: 'warn' }),
+    bodyLimit: options.bodyLimit,
+    // trace_id is at most 128 characters; give it room so a long one gets our 400/404.
+    routerOptions: { maxParamLength: 512 },
+  });
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _request, reply) => {
     const status = err.statusCode ?? 500;
     if (status === 413) return reply.code(413).send({ error: 'payload_too_large', message: `body larger than ${options.bodyLimit} bytes` });

@@ -19,6 +19,9 @@ export async function start(config: Config, log: Logger): Promise<RunningService
     group: config.WRITER_GROUP,
     batchSize: config.WRITER_BATCH_SIZE,
     maxDelayMs: config.WRITER_MAX_DELAY_MS,
+    dedupWindow: config.WRITER_DEDUP_WINDOW,
+    dedupWarmMinutes: config.WRITER_DEDUP_WARM_MINUTES,
+    afterInsert: killAfterInserts(config.FAULT_WRITER_KILL_AFTER_INSERTS, log),
   });
   await writer.start();
   let ready = true;
@@ -30,5 +33,15 @@ export async function start(config: Config, log: Logger): Promise<RunningService
       await bus.close();
       await store.close();
     },
+  };
+}
+
+/** Fault injection for the crash-between-insert-and-commit test; off unless configured. */
+function killAfterInserts(n: number | undefined, log: Logger): (() => void) | undefined {
+  if (n === undefined) return undefined;
+  let inserts = 0;
+  log.warn({ n }, 'FAULT_WRITER_KILL_AFTER_INSERTS is set: this writer will SIGKILL itself after that many inserts');
+  return () => {
+    if (++inserts === n) process.kill(process.pid, 'SIGKILL');
   };
 }

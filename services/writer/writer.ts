@@ -6,6 +6,7 @@ import { decodeEnriched } from '../core/schema/enriched-trace.ts';
 import type { Store } from '../core/store/store.ts';
 import { batchToken, createBatchLog, planBatches, type LoggedBatch, type PlannedBatch } from './batch-log.ts';
 import { toDlqRow } from './dlq-row.ts';
+import { RecentIds, WARM_RECENT_IDS_SQL } from './recent-ids.ts';
 import { toTraceRow } from './trace-row.ts';
 
 export interface WriterDeps {
@@ -17,6 +18,12 @@ export interface WriterDeps {
   group: string;
   batchSize: number;
   maxDelayMs: number;
+  /** How many recently stored trace_ids to remember for de-duplication (0 = off). */
+  dedupWindow: number;
+  /** At start, remember the trace_ids received in this many past minutes. */
+  dedupWarmMinutes: number;
+  /** Test-only fault injection: called after an insert resolved, before the offsets are committed. */
+  afterInsert?: () => void;
 }
 
 export interface WriterStats {
@@ -49,6 +56,7 @@ export function createWriter(deps: WriterDeps): Writer {
   const batchLog = createBatchLog(deps.store, deps.group);
   const partitions = new Map<string, PartitionState>();
   const stats: WriterStats = { batches: 0, rowsInserted: 0, duplicatesSkipped: 0, dlqRows: 0 };
+  const recent = new RecentIds(deps.dedupWindow);
   let subscription: Subscription | null = null;
 
   /** Logged batches to honour for this delivery; reloaded whenever we did not see the previous offset ourselves. */
@@ -86,7 +94,7 @@ export function createWriter(deps: WriterDeps): Writer {
     for (const m of messages) {
       try {
         const row = toTraceRow(decodeEnriched(deps.registry, m.value));
-        if (seen.has(row.trace_id as string)) {
+        if (seen.has(row.trace_id as string) || recent.has(row.trace_id as string)) {
           stats.duplicatesSkipped++;
           continue;
         }
@@ -106,7 +114,11 @@ export function createWriter(deps: WriterDeps): Writer {
     } else if (!planned.partial) {
       await batchLog.record(batch.topic, batch.partition, planned, rows.length);
     }
-    if (toInsert.length > 0) await deps.store.insert('traces', toInsert, { dedupToken: planned.token });
+    if (toInsert.length > 0) {
+      await deps.store.insert('traces', toInsert, { dedupToken: planned.token });
+      deps.afterInsert?.();
+    }
+    for (const r of toInsert) recent.add(r.trace_id as string);
     stats.batches++;
     stats.rowsInserted += toInsert.length;
   }
@@ -125,8 +137,20 @@ export function createWriter(deps: WriterDeps): Writer {
     else await writeTraces(batch);
   }
 
+  async function warmRecentIds(): Promise<void> {
+    if (deps.dedupWindow <= 0 || deps.dedupWarmMinutes <= 0) return;
+    const rows = await deps.store.query<{ trace_id: string }>(WARM_RECENT_IDS_SQL, {
+      minutes: deps.dedupWarmMinutes,
+      maxAgeDays: 31,
+      limit: deps.dedupWindow,
+    });
+    for (let i = rows.length - 1; i >= 0; i--) recent.add(rows[i].trace_id);
+    log.info({ ids: recent.size, minutes: deps.dedupWarmMinutes }, 'remembered recently stored trace_ids');
+  }
+
   return {
     async start() {
+      await warmRecentIds();
       subscription = await deps.bus.subscribe({
         topics: [deps.topics.enriched, deps.topics.dlq],
         group: deps.group,

@@ -70,7 +70,10 @@ export async function startSubscription(kafka: Kafka, opts: SubscribeOptions, tu
     sessionTimeout: tuning.sessionTimeout,
     rebalanceTimeout: tuning.rebalanceTimeout,
     heartbeatInterval: tuning.heartbeatInterval,
-    maxWaitTimeInMs: tuning.maxWaitTimeInMs,
+    // maxWaitMs ("wait to fill a batch"): let the broker hold the fetch until about a
+    // full batch of bytes is there (assuming >= 64 B per message) or maxWaitMs passed.
+    maxWaitTimeInMs: opts.maxWaitMs ? Math.max(opts.maxWaitMs, 1) : tuning.maxWaitTimeInMs,
+    minBytes: opts.maxWaitMs ? Math.min(maxBatchSize * 64, 1 << 20) : 1,
     maxBytesPerPartition: tuning.maxBytesPerPartition,
     allowAutoTopicCreation: tuning.allowAutoTopicCreation,
     // kafkajs restarts a crashed consumer when the cause is retriable; the CRASH
@@ -140,7 +143,8 @@ export async function startSubscription(kafka: Kafka, opts: SubscribeOptions, tu
         const giveUp = (closing.signal.aborted || !p.isRunning()) && attempt >= 3;
         slog.warn({ err, topic, partition, offset, attempt }, giveUp ? 'offset commit failed while closing; the batch will be redelivered' : 'offset commit failed; retrying');
         if (giveUp) return false;
-        await sleep(delay, closing.signal);
+        if (closing.signal.aborted) await sleep(Math.min(delay, 500), new AbortController().signal);
+        else await backoff(p, delay); // heartbeats; a lost membership ends in a rejoin + redelivery
         delay = Math.min(delay * 2, tuning.maxRetryDelayMs);
       }
     }

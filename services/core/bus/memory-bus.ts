@@ -55,6 +55,8 @@ interface Member {
   maxWaitMs: number;
   closed: boolean;
   running: Promise<void>[];
+  /** Cuts a retry backoff short when the member or the bus closes. */
+  wakeBackoff: Set<() => void>;
 }
 
 export function createMemoryBus(options: MemoryBusOptions = {}): EventBus {
@@ -66,6 +68,7 @@ export function createMemoryBus(options: MemoryBusOptions = {}): EventBus {
   const logs = new Map<string, PartitionLog[]>();
   const groups = new Map<string, GroupState>(); // key: `${group}\u0000${topic}`
   const wakeups = new Map<string, Set<() => void>>(); // topic -> sleepers
+  const members = new Set<Member>();
   let closed = false;
 
   function topicLog(topic: string): PartitionLog[] {
@@ -151,7 +154,15 @@ export function createMemoryBus(options: MemoryBusOptions = {}): EventBus {
         trim(g.topic, partition);
       } catch (err) {
         log.warn({ err, topic: g.topic, partition, offset: next }, 'batch handler failed; redelivering after backoff');
-        await new Promise((r) => setTimeout(r, delay));
+        await new Promise<void>((r) => {
+          const done = () => {
+            clearTimeout(timer);
+            member.wakeBackoff.delete(done);
+            r();
+          };
+          const timer = setTimeout(done, delay);
+          member.wakeBackoff.add(done);
+        });
         delay = Math.min(delay * 2, maxRetryDelayMs);
       }
     }
@@ -199,7 +210,9 @@ export function createMemoryBus(options: MemoryBusOptions = {}): EventBus {
         maxWaitMs: opts.maxWaitMs ?? 0,
         closed: false,
         running: [],
+        wakeBackoff: new Set(),
       };
+      members.add(member);
       const states: GroupState[] = [];
       for (const topic of opts.topics) {
         const key = `${opts.group}\u0000${topic}`;
@@ -220,7 +233,9 @@ export function createMemoryBus(options: MemoryBusOptions = {}): EventBus {
         async close() {
           member.closed = true;
           for (const g of states) wake(g.topic);
+          for (const w of [...member.wakeBackoff]) w();
           await Promise.all(member.running);
+          members.delete(member);
           for (const g of states) {
             g.members = g.members.filter((m) => m !== member);
             if (g.members.length === 0) {
@@ -239,6 +254,9 @@ export function createMemoryBus(options: MemoryBusOptions = {}): EventBus {
         for (const w of g.waiters) w.reject(new PipelineError(ErrorCodes.SHUTTING_DOWN, 'bus closed', { retryable: true }));
         g.waiters.clear();
       }
+      // Like Subscription.close: an in-flight onBatch finishes (and commits) before close resolves.
+      for (const m of members) for (const w of [...m.wakeBackoff]) w();
+      await Promise.all([...members].flatMap((m) => m.running));
     },
   };
 }

@@ -39,8 +39,8 @@ export function loadAvroRegistry(dir: string = DEFAULT_SCHEMA_DIR): AvroRegistry
   for (const [subject, versions] of Object.entries(file.subjects)) {
     for (const v of versions) {
       const registry: Record<string, avro.Type> = {};
-      for (const dep of v.requires ?? []) avro.Type.forSchema(readSchema(dir, dep), { registry });
-      const type = avro.Type.forSchema(readSchema(dir, v.file), { registry });
+      for (const dep of v.requires ?? []) avro.Type.forSchema(readSchema(dir, dep), { registry, omitRecordMethods: true });
+      const type = avro.Type.forSchema(readSchema(dir, v.file), { registry, omitRecordMethods: true });
       byId.set(v.id, { subject, type });
       const current = latest.get(subject);
       if (!current || v.id > current.id) latest.set(subject, { id: v.id, type });

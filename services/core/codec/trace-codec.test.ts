@@ -76,3 +76,9 @@ test('every schema version in the registry can be read by the newest one of its 
     }
   }
 });
+
+test('regression: an Avro-decoded event passes the same validation as JSON (no record methods leak in as fields)', () => {
+  const decoded = decodeRawTrace(registry, encodeRawTraceAvro(registry, event));
+  const parsed = parseTraceEvent(decoded);
+  assert.ok(parsed.ok, JSON.stringify(parsed));
+});

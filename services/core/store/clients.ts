@@ -1,0 +1,59 @@
+/**
+ * The two `@clickhouse/client` clients the Store runs on. Same client API, same SQL;
+ * only the connection differs.
+ */
+import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import { createChdbConnection } from 'chdb/connection';
+
+/** chDB ships its own copy of @clickhouse/client-common's types; the runtime shape is the same. */
+type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
+
+/**
+ * Settings where chDB (clickhouse-local) defaults differ from a ClickHouse server's, so
+ * that results have the same shape on both paths. Note the chdb connection applies
+ * `clickhouse_settings` as `SET k = v;` before each statement: they are sticky on its
+ * Session, which is harmless for these (always the same values).
+ */
+const EMBEDDED_SERVER_PARITY: ClickHouseSettings = {
+  // A server quotes (U)Int64 in JSON formats by default; chDB does not.
+  output_format_json_quote_64bit_integers: 1,
+};
+
+export interface EmbeddedClientOptions {
+  /** The data directory. chDB binds ONE per process; every embedded client and the
+   *  ClickHouse HTTP interface of this process must use the same one. */
+  dataDir: string;
+}
+
+/** A client on the embedded engine (chDB, in process) at `dataDir`. */
+export function createEmbeddedClient(options: EmbeddedClientOptions): ClickHouseClient {
+  return createClient({
+    connection: createChdbConnection({ path: options.dataDir }) as unknown as ClientConnection,
+    clickhouse_settings: EMBEDDED_SERVER_PARITY,
+  });
+}
+
+export interface HttpClientOptions {
+  url: string;
+  username?: string;
+  password?: string;
+  database?: string;
+  requestTimeoutMs?: number;
+  /** gzip request bodies and responses (the server must support HTTP compression). Default false. */
+  compression?: boolean;
+  /** Sent in the User-Agent, e.g. the service name. */
+  applicationId?: string;
+}
+
+/** A client over HTTP: a ClickHouse server, or the embedded engine's HTTP interface. */
+export function createHttpClient(options: HttpClientOptions): ClickHouseClient {
+  return createClient({
+    url: options.url,
+    username: options.username ?? 'default',
+    password: options.password ?? '',
+    database: options.database ?? 'default',
+    request_timeout: options.requestTimeoutMs ?? 30_000,
+    compression: { request: options.compression ?? false, response: options.compression ?? false },
+    ...(options.applicationId ? { application: options.applicationId } : {}),
+  });
+}

@@ -1,0 +1,163 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { startMockKafka, type MockKafka } from '../helpers/mock-kafka.ts';
+import { eventually, freePort, startService, type ServiceProcess } from '../helpers/service-process.ts';
+import { expectedCostPico, picoToUsdText } from '../helpers/expected-cost.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
+
+/**
+ * End to end, distributed: ingest, enricher, writer and query as separate processes over
+ * librdkafka's mock Kafka cluster, sharing the embedded engine through the `clickhouse`
+ * service. Events come from our ingest (Avro) and from kcat (JSON); a poison message
+ * must end in the DLQ; the writer is killed between insert and offset commit and must
+ * not double count after its restart.
+ */
+const RAW = 'llm.traces.raw';
+const PARTITIONS = 3;
+const dir = tempDir('e2e-distributed');
+const SERVICE_PASSWORD = 'e2e-service-secret';
+let kafka: MockKafka;
+let env: Record<string, string>;
+let chUrl: string;
+let ingestUrl: string;
+let queryUrl: string;
+const services: ServiceProcess[] = [];
+let writer: ServiceProcess;
+
+const now = Date.now();
+const ts = (i: number) => new Date(now - 60_000 - i * 1000).toISOString();
+const HTTP_EVENTS = 300;
+const KCAT_EVENTS = 50;
+const httpEvents = Array.from({ length: HTTP_EVENTS }, (_, i) => ({
+  trace_id: `http-${i}`,
+  timestamp: ts(i),
+  model: i % 2 === 0 ? 'gpt-4o-mini' : 'gpt-4o',
+  feature: i % 3 === 0 ? 'search' : 'chat',
+  input_tokens: 1000 + i,
+  cached_input_tokens: i % 5 === 0 ? 500 : 0,
+  output_tokens: 100 + (i % 7),
+  latency_ms: 500 + i,
+}));
+const kcatEvents = Array.from({ length: KCAT_EVENTS }, (_, i) => ({
+  trace_id: `kcat-${i}`,
+  timestamp: ts(i),
+  model: 'gpt-4o',
+  feature: 'kcat-app',
+  input_tokens: 2000,
+  output_tokens: 300,
+}));
+const expectedPico =
+  httpEvents.reduce((s, e) => s + expectedCostPico(e.model, e), 0) + kcatEvents.reduce((s, e) => s + expectedCostPico(e.model, e), 0);
+
+async function sql(query: string): Promise<any[]> {
+  const res = await fetch(`${chUrl}/?query=${encodeURIComponent(`${query} FORMAT JSONEachRow`)}`);
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`SQL failed (${res.status}): ${text}`);
+  return text.trim() ? text.trim().split('\n').map((l) => JSON.parse(l)) : [];
+}
+
+function start(name: string, extra: Record<string, string> = {}): ServiceProcess {
+  const s = startService(name, { ...env, ...extra });
+  services.push(s);
+  return s;
+}
+
+before(async () => {
+  kafka = await startMockKafka({
+    topics: ['llm.traces.raw', 'llm.traces.enriched', 'llm.dlq'].map((name) => ({ name, partitions: PARTITIONS })),
+  });
+  const [chPort, ingestPort, queryPort] = [await freePort(), await freePort(), await freePort()];
+  chUrl = `http://127.0.0.1:${chPort}`;
+  ingestUrl = `http://127.0.0.1:${ingestPort}`;
+  queryUrl = `http://127.0.0.1:${queryPort}`;
+  env = {
+    KAFKA_BROKERS: kafka.bootstrap,
+    TOPIC_PARTITIONS: String(PARTITIONS),
+    CLICKHOUSE_URL: chUrl,
+    CLICKHOUSE_USER: 'pipeline',
+    CLICKHOUSE_PASSWORD: SERVICE_PASSWORD,
+    WRITER_BATCH_SIZE: '40',
+    ENRICHER_BATCH_SIZE: '50',
+  };
+  const ch = startService('clickhouse', { DATA_DIR: dir.path, CLICKHOUSE_HTTP_PORT: String(chPort), CLICKHOUSE_SERVICE_PASSWORD: SERVICE_PASSWORD });
+  services.push(ch);
+  await ch.waitForLog(/ClickHouse HTTP interface listening/);
+});
+
+after(async () => {
+  for (const s of services.reverse()) await s.stop('SIGKILL');
+  await kafka?.stop();
+  dir.cleanup();
+});
+
+test('services start as separate processes', async () => {
+  // The first writer kills itself right after its first insert, before committing offsets.
+  writer = start('writer', { FAULT_WRITER_KILL_AFTER_INSERTS: '1' });
+  const enricher = start('enricher');
+  const ingest = start('ingest', { PORT: new URL(ingestUrl).port });
+  const query = start('query', { PORT: new URL(queryUrl).port });
+  await Promise.all([writer, enricher, ingest, query].map((s) => s.waitForLog(/service ready/)));
+});
+
+test('events from our ingest (Avro) and from kcat (JSON) and a poison message are produced', async () => {
+  for (let i = 0; i < httpEvents.length; i += 100) {
+    const res = await fetch(`${ingestUrl}/v1/traces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ traces: httpEvents.slice(i, i + 100) }),
+    });
+    assert.equal(res.status, 202, await res.text());
+  }
+  const lines = kcatEvents.map((e) => `${e.trace_id}|${JSON.stringify(e)}`).join('\n') + '\npoison-1|this is not an event\n';
+  const kcat = spawnSync('kcat', ['-b', kafka.bootstrap, '-t', RAW, '-P', '-K', '|'], { input: lines, encoding: 'utf8', timeout: 30_000 });
+  assert.equal(kcat.status, 0, `kcat failed: ${kcat.stderr}`);
+});
+
+test('the writer crashed between insert and commit', async () => {
+  const exit = await writer.exited;
+  assert.equal(exit.signal, 'SIGKILL');
+  // Restart it without the fault, and without the recent-ids memory, so only the batch
+  // log's deterministic tokens stand between a replay and a double count.
+  writer = start('writer', { WRITER_DEDUP_WARM_MINUTES: '0' });
+  await writer.waitForLog(/service ready/);
+});
+
+test('every event lands exactly once, in traces and in the rollups', async () => {
+  const total = HTTP_EVENTS + KCAT_EVENTS;
+  await eventually(() => sql('SELECT count() AS n FROM traces'), (r) => Number(r[0]?.n) >= total, 90_000, `${total} traces`);
+  // Give a late duplicate (if any) the time to arrive before asserting exactness.
+  await new Promise((r) => setTimeout(r, 3000));
+  const [t] = await sql('SELECT count() AS n, uniqExact(trace_id) AS u, toString(sum(cost_usd)) AS cost FROM traces');
+  assert.equal(Number(t.n), total, 'rows in traces');
+  assert.equal(Number(t.u), total, 'distinct trace_ids');
+  assert.equal(t.cost, picoToUsdText(expectedPico));
+  const [m] = await sql('SELECT sum(requests) AS n, toString(sum(cost_usd_sum)) AS cost FROM traces_1m');
+  assert.equal(Number(m.n), total, 'requests in the minute rollup');
+  assert.equal(m.cost, picoToUsdText(expectedPico));
+  const [h] = await sql('SELECT sum(requests) AS n FROM traces_1h');
+  assert.equal(Number(h.n), total, 'requests in the hour rollup');
+
+  const res = await fetch(`${queryUrl}/v1/metrics/cost?interval=none&group_by=feature&from=${encodeURIComponent(new Date(now - 3600_000).toISOString())}`);
+  const body = (await res.json()) as { rows: { feature: string; requests: number }[] };
+  const kcatRow = body.rows.find((r) => r.feature === 'kcat-app');
+  assert.equal(kcatRow?.requests, KCAT_EVENTS);
+  assert.equal(body.rows.reduce((s, r) => s + r.requests, 0), total);
+});
+
+test('the poison message is in the DLQ with its source and reason', async () => {
+  const rows = await eventually(() => sql("SELECT source_topic, source_partition, source_offset, reason, message_key, value_base64 FROM dlq"), (r) => r.length >= 1, 30_000, 'a DLQ row');
+  assert.equal(rows.length, 1);
+  assert.equal(rows[0].source_topic, RAW);
+  assert.equal(rows[0].message_key, 'poison-1');
+  assert.match(rows[0].reason, /neither Confluent-framed Avro/);
+  assert.equal(Buffer.from(rows[0].value_base64, 'base64').toString(), 'this is not an event');
+});
+
+test('SIGTERM stops every service cleanly', async () => {
+  for (const s of [...services].reverse()) {
+    if (s.child.exitCode !== null || s.child.signalCode !== null) continue;
+    const exit = await s.stop('SIGTERM');
+    assert.equal(exit.code, 0, `${s.name} exit: ${JSON.stringify(exit)}\n${s.logs.slice(-5).join('\n')}`);
+  }
+});

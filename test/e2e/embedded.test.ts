@@ -1,0 +1,156 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createClient } from '@clickhouse/client';
+import { startEmbeddedPipeline, type EmbeddedPipeline } from '../../services/all-in-one/embedded-pipeline.ts';
+import { loadConfig } from '../../services/core/config.ts';
+import { silentLogger } from '../../services/core/logger.ts';
+import { expectedCostPico, picoToUsdText, priceOf } from '../helpers/expected-cost.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
+
+/**
+ * End to end on the embedded default: every service in one process, in-process bus,
+ * embedded ClickHouse. A 2xx from ingest means the rows are in ClickHouse, so sums are
+ * read back immediately, from the query API and from SQL on the ClickHouse HTTP port.
+ */
+const dir = tempDir('e2e-embedded');
+let pipeline: EmbeddedPipeline;
+const now = Date.now();
+const at = (minutesAgo: number) => new Date(now - minutesAgo * 60_000).toISOString();
+
+const events = [
+  { trace_id: 'e1', timestamp: at(5), model: 'gpt-4o', feature: 'chat', prompt_version: 'v1', input_tokens: 1000, cached_input_tokens: 400, output_tokens: 200, latency_ms: 800 },
+  { trace_id: 'e2', timestamp: at(5), model: 'openai/gpt-4o', feature: 'chat', prompt_version: 'v2', input_tokens: 1000, cached_input_tokens: 400, output_tokens: 200, latency_ms: 1200, cost_usd: 0.0041 },
+  { trace_id: 'e3', timestamp: at(4), model: 'gpt-4o', feature: 'chat', prompt_version: 'v2', input_tokens: 1000, cached_input_tokens: 400, output_tokens: 200, latency_ms: 1000, status: 'error', error_type: 'timeout' },
+  { trace_id: 'e4', timestamp: at(3), model: 'claude-sonnet-4-5-20250929', feature: 'summarize', input_tokens: 5000, cached_input_tokens: 3000, cache_write_tokens: 1000, output_tokens: 500, latency_ms: 2000 },
+  { trace_id: 'e5', timestamp: at(3), model: 'o3-mini', feature: 'summarize', input_tokens: 2000, output_tokens: 1500, reasoning_tokens: 1000, latency_ms: 3000 },
+  { trace_id: 'e6', timestamp: at(2), model: 'acme-internal-llm', feature: 'chat', input_tokens: 100, output_tokens: 10, latency_ms: 100 },
+];
+const gpt4o = { input_tokens: 1000, cached_input_tokens: 400, output_tokens: 200 };
+const chatPico = 3 * expectedCostPico('gpt-4o', gpt4o);
+const summarizePico = expectedCostPico('claude-sonnet-4-5-20250929', events[3]) + expectedCostPico('o3-mini', events[4]);
+const from = encodeURIComponent(at(60));
+
+async function api(path: string, init?: RequestInit): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${pipeline.apiUrl}${path}`, init);
+  return { status: res.status, body: await res.json() };
+}
+const postTraces = (body: unknown) =>
+  api('/v1/traces', { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+
+before(async () => {
+  const config = loadConfig({
+    DATA_DIR: dir.path,
+    PORT: '0',
+    CLICKHOUSE_HTTP_PORT: '0',
+    CLICKHOUSE_SERVICE_PASSWORD: 'service-secret',
+    INGEST_MAX_EVENTS: '50',
+    INGEST_MAX_BODY_BYTES: '200000',
+  });
+  pipeline = await startEmbeddedPipeline(config, silentLogger());
+});
+
+after(async () => {
+  await pipeline?.stop();
+  dir.cleanup();
+});
+
+test('gpt-4o prices in the table are the ones this test was written against', () => {
+  // $2.50 / 1M input, $1.25 / 1M cached input, $10 / 1M output: 600×2.5e-6 + 400×1.25e-6 + 200×1e-5 = $0.004
+  assert.equal(expectedCostPico('gpt-4o', gpt4o), 4_000_000_000);
+  assert.ok(priceOf('o3-mini').output > 0);
+});
+
+test('a batch is accepted with 202 and is queryable at once', async () => {
+  const res = await postTraces({ traces: events });
+  assert.equal(res.status, 202);
+  assert.deepEqual(res.body, { accepted: 6, rejected: 0 });
+
+  const cost = await api(`/v1/metrics/cost?group_by=feature&interval=none&from=${from}`);
+  assert.equal(cost.status, 200);
+  const byFeature = Object.fromEntries(cost.body.rows.map((r: any) => [r.feature, r]));
+  assert.equal(byFeature.chat.requests, 4);
+  assert.equal(byFeature.chat.cost_usd, picoToUsdText(chatPico));
+  assert.equal(byFeature.chat.cost_usd, '0.012');
+  assert.equal(byFeature.chat.unpriced_requests, 1, 'the unknown model is counted, not costed as 0');
+  assert.equal(byFeature.chat.client_cost_usd, '0.0041', 'client-supplied cost kept beside ours');
+  assert.equal(byFeature.summarize.requests, 2);
+  assert.equal(byFeature.summarize.cost_usd, picoToUsdText(summarizePico));
+});
+
+test('errors and latency come from the rollups', async () => {
+  const errors = await api(`/v1/metrics/errors?group_by=feature&interval=none&from=${from}&feature=chat`);
+  assert.equal(errors.body.rows.length, 1);
+  assert.equal(errors.body.rows[0].errors, 1);
+  assert.equal(errors.body.rows[0].requests, 4);
+  const latency = await api(`/v1/metrics/latency?interval=none&from=${from}&feature=summarize`);
+  assert.equal(latency.body.rows[0].latency_max_ms, 3000);
+});
+
+test('the unpriced model is listed, and a trace can be looked up', async () => {
+  const unpriced = await api('/v1/models/unpriced');
+  assert.equal(unpriced.status, 200);
+  assert.ok(JSON.stringify(unpriced.body).includes('acme-internal-llm'));
+  const trace = await api('/v1/traces/e6');
+  assert.equal(trace.status, 200);
+  assert.equal(trace.body.trace?.cost_usd ?? trace.body.cost_usd, null);
+  assert.equal((await api('/v1/traces/nope')).status, 404);
+});
+
+test('SQL analysts get the same numbers on the ClickHouse HTTP interface (curl-style and @clickhouse/client)', async () => {
+  const q = encodeURIComponent("SELECT count() AS n, toString(sum(cost_usd)) AS cost FROM traces WHERE feature = 'chat' FORMAT JSONEachRow");
+  const res = await fetch(`${pipeline.clickhouseUrl}/?query=${q}`);
+  assert.equal(res.status, 200);
+  assert.deepEqual(JSON.parse(await res.text()), { n: '4', cost: '0.012' });
+
+  const client = createClient({ url: pipeline.clickhouseUrl });
+  const rs = await client.query({ query: 'SELECT sum(requests) AS r FROM traces_1m WHERE feature = {f:String}', query_params: { f: 'summarize' }, format: 'JSONEachRow' });
+  assert.deepEqual(await rs.json(), [{ r: '2' }]);
+  await assert.rejects(client.command({ query: 'DROP TABLE traces' }), /readonly|READONLY|read-only/i);
+  await client.close();
+});
+
+test('a client retry of the same events does not double count, in traces or rollups', async () => {
+  assert.equal((await postTraces({ traces: events })).status, 202);
+  const cost = await api(`/v1/metrics/cost?interval=none&from=${from}`);
+  assert.equal(cost.body.rows[0].requests, 6);
+  assert.equal(cost.body.rows[0].cost_usd, picoToUsdText(chatPico + summarizePico));
+});
+
+test('bad events are rejected one by one (207) naming the field; good neighbours land', async () => {
+  const res = await postTraces({
+    traces: [
+      { trace_id: 'ok-1', timestamp: at(1), model: 'gpt-4o', feature: 'batch207', input_tokens: 10, output_tokens: 1 },
+      { trace_id: 'bad-1', timestamp: at(1), model: 'gpt-4o', input_tokens: 'ten' },
+      { timestamp: at(1), model: 'gpt-4o' },
+    ],
+  });
+  assert.equal(res.status, 207);
+  assert.equal(res.body.accepted, 1);
+  assert.equal(res.body.results[0].status, 'accepted');
+  assert.equal(res.body.results[1].status, 'rejected');
+  assert.match(res.body.results[1].error, /input_tokens: expected a whole number of tokens/);
+  assert.match(res.body.results[2].error, /trace_id: required field is missing/);
+  const cost = await api(`/v1/metrics/cost?interval=none&from=${from}&feature=batch207`);
+  assert.equal(cost.body.rows[0].requests, 1);
+});
+
+test('not JSON, not a batch, too many events and too large a body get 400/413 with a reason', async () => {
+  const notJson = await postTraces('{"traces": [');
+  assert.equal(notJson.status, 400);
+  assert.equal(notJson.body.error, 'bad_request');
+  const notBatch = await postTraces({ events: [] });
+  assert.equal(notBatch.status, 400);
+  assert.match(notBatch.body.message, /"traces"/);
+  const tooMany = await postTraces({ traces: Array.from({ length: 51 }, (_, i) => ({ trace_id: `m${i}`, timestamp: at(1), model: 'gpt-4o' })) });
+  assert.equal(tooMany.status, 413);
+  const tooBig = await postTraces({ traces: [{ trace_id: 'big', timestamp: at(1), model: 'gpt-4o', input: 'x'.repeat(300_000) }] });
+  assert.equal(tooBig.status, 413);
+  const allBad = await postTraces({ traces: [{ trace_id: 'x' }] });
+  assert.equal(allBad.status, 400);
+  assert.equal(allBad.body.results[0].status, 'rejected');
+});
+
+test('health and readiness', async () => {
+  assert.equal((await api('/healthz')).status, 200);
+  assert.equal((await api('/readyz')).status, 200);
+});

@@ -1,0 +1,111 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+/**
+ * Runs one pipeline service as a real child process (`services/service-main.ts <name>`),
+ * the way `npm run service -- <name>` does, and keeps its log lines for assertions.
+ */
+const REPO = join(import.meta.dirname, '../..');
+
+export interface ServiceProcess {
+  name: string;
+  child: ChildProcess;
+  logs: string[];
+  /** Resolves with the exit code / signal when the process ends. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  waitForLog(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export function startService(name: string, env: Record<string, string>, options: { verbose?: boolean } = {}): ServiceProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'services/service-main.ts'), name], {
+    cwd: REPO,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: string[] = [];
+  const waiters = new Set<() => void>();
+  const onData = (chunk: Buffer) => {
+    for (const line of chunk.toString('utf8').split('\n')) {
+      if (!line) continue;
+      logs.push(line);
+      if (options.verbose || process.env.E2E_VERBOSE) process.stderr.write(`[${name}] ${line}\n`);
+    }
+    for (const w of waiters) w();
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('exit', (code, signal) => {
+      for (const w of waiters) w();
+      resolve({ code, signal });
+    });
+  });
+  let done = false;
+  void exited.then(() => (done = true));
+
+  return {
+    name,
+    child,
+    logs,
+    exited,
+    waitForLog(pattern, timeoutMs = 60_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const hit = logs.find((l) => pattern.test(l));
+          if (hit) {
+            finish();
+            resolve(hit);
+          } else if (done) {
+            finish();
+            reject(new Error(`${name} exited before logging ${pattern}; last lines:\n${logs.slice(-15).join('\n')}`));
+          }
+        };
+        const timer = setTimeout(() => {
+          finish();
+          reject(new Error(`${name} did not log ${pattern} within ${timeoutMs} ms; last lines:\n${logs.slice(-15).join('\n')}`));
+        }, timeoutMs);
+        const finish = () => {
+          clearTimeout(timer);
+          waiters.delete(check);
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+    async stop(signal = 'SIGTERM') {
+      if (!done) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** A TCP port that was free a moment ago on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Poll `fn` until it returns a truthy value or the time runs out (then throw with the last value). */
+export async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 60_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  let lastErr: unknown;
+  while (Date.now() < deadline) {
+    try {
+      last = await fn();
+      if (ok(last)) return last;
+    } catch (err) {
+      lastErr = err;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${what} not reached within ${timeoutMs} ms; last value: ${JSON.stringify(last)}${lastErr ? `; last error: ${String(lastErr)}` : ''}`);
+}
