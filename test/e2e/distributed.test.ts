@@ -125,6 +125,8 @@ test('the writer crashed between insert and commit', async () => {
 
 test('every event lands exactly once, in traces and in the rollups', async () => {
   const total = HTTP_EVENTS + KCAT_EVENTS;
+  // The restarted writer found the batch its predecessor inserted but never committed.
+  await writer.waitForLog(/resuming over logged batches/);
   await eventually(() => sql('SELECT count() AS n FROM traces'), (r) => Number(r[0]?.n) >= total, 90_000, `${total} traces`);
   // Give a late duplicate (if any) the time to arrive before asserting exactness.
   await new Promise((r) => setTimeout(r, 3000));
