@@ -1,6 +1,9 @@
 -- Minute and hour rollups per (feature, model, prompt_version, environment), kept by
--- materialized views so dashboard queries never scan raw rows. The views fire only for
--- rows actually inserted into traces: an insert deduplicated by its token adds nothing.
+-- materialized views so dashboard queries never scan raw rows. A deduplicated insert
+-- into traces still fires the views; the repeat is dropped because every target table
+-- has its own deduplication window (non_replicated_deduplication_window), which
+-- deduplicate_blocks_in_dependent_materialized_views uses with tokens derived from the
+-- insert's token. Remove a window and replays double count in that rollup.
 -- Costs are Decimal sums (exact); latency quantiles are t-digest states. Summed columns
 -- carry a _sum suffix so a view's aliases never shadow the source columns.
 CREATE TABLE IF NOT EXISTS traces_1m

@@ -35,7 +35,7 @@ export async function startEmbeddedPipeline(config: Config, log: Logger): Promis
   const registry = loadAvroRegistry();
   const pricer = pricerFromConfig(config);
   const topics = topicsOf(config);
-  const bus = createMemoryBus({ waitForConsumers: true, log: log.child({ component: 'bus' }), defaultMaxBatchSize: config.ENRICHER_BATCH_SIZE });
+  const bus = createMemoryBus({ waitForConsumers: true, partitions: config.TOPIC_PARTITIONS, log: log.child({ component: 'bus' }), defaultMaxBatchSize: config.ENRICHER_BATCH_SIZE });
 
   const writer = createWriter({
     bus,
@@ -46,6 +46,8 @@ export async function startEmbeddedPipeline(config: Config, log: Logger): Promis
     group: config.WRITER_GROUP,
     batchSize: config.WRITER_BATCH_SIZE,
     maxDelayMs: config.WRITER_MAX_DELAY_MS,
+    dedupWindow: config.WRITER_DEDUP_WINDOW,
+    dedupWarmMinutes: config.WRITER_DEDUP_WARM_MINUTES,
   });
   const enricher = createEnricher({ bus, registry, pricer, log, topics, group: config.ENRICHER_GROUP, maxBatchSize: config.ENRICHER_BATCH_SIZE });
   await writer.start();

@@ -110,7 +110,7 @@ test('events from our ingest (Avro) and from kcat (JSON) and a poison message ar
     assert.equal(res.status, 202, await res.text());
   }
   const lines = kcatEvents.map((e) => `${e.trace_id}|${JSON.stringify(e)}`).join('\n') + '\npoison-1|this is not an event\n';
-  const kcat = spawnSync('kcat', ['-b', kafka.bootstrap, '-t', RAW, '-P', '-K', '|'], { input: lines, encoding: 'utf8', timeout: 30_000 });
+  const kcat = spawnSync('kcat', ['-b', kafka.bootstrap, '-X', 'partitioner=murmur2_random', '-t', RAW, '-P', '-K', '|'], { input: lines, encoding: 'utf8', timeout: 30_000 });
   assert.equal(kcat.status, 0, `kcat failed: ${kcat.stderr}`);
 });
 

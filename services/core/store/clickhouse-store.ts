@@ -175,12 +175,39 @@ function checkParam(op: string, name: string, v: unknown, depth = 0): void {
   }
 }
 
-function checkParams(op: string, params: Record<string, unknown> | undefined): void {
-  if (!params) return;
+/**
+ * Validates parameters and gives Dates one form on both paths: the unix timestamp
+ * @clickhouse/client sends over HTTP ('1714979289' or '1714979289.456'). The chdb
+ * connection would bind a Date as 'YYYY-MM-DD hh:mm:ss', dropping the milliseconds.
+ */
+function prepareParams(op: string, params: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (!params) return undefined;
+  const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(params)) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw invalid(op, `invalid query parameter name ${JSON.stringify(k)}`);
     checkParam(op, k, v);
+    out[k] = datesAsTimestamps(v);
   }
+  return out;
+}
+
+function datesAsTimestamps(v: unknown): unknown {
+  if (v instanceof Date) {
+    const ms = v.getTime();
+    const sec = Math.floor(ms / 1000);
+    const frac = ms - sec * 1000;
+    return frac === 0 ? String(sec) : `${sec}.${String(frac).padStart(3, '0')}`;
+  }
+  if (Array.isArray(v)) return v.map(datesAsTimestamps);
+  return v;
+}
+
+/** JSON for ClickHouse: bigint → string (exact), Map → object (a Map column). Dates
+ *  arrive here already as ISO strings, read with date_time_input_format = best_effort. */
+function jsonValue(_key: string, v: unknown): unknown {
+  if (typeof v === 'bigint') return v.toString();
+  if (v instanceof Map) return Object.fromEntries(v);
+  return v;
 }
 
 function jsonEachRow(op: string, rows: readonly Row[]): Buffer {
@@ -188,7 +215,7 @@ function jsonEachRow(op: string, rows: readonly Row[]): Buffer {
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i];
     if (row === null || typeof row !== 'object' || Array.isArray(row)) throw invalid(op, `row ${i} is not an object`);
-    lines[i] = JSON.stringify(row, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+    lines[i] = JSON.stringify(row, jsonValue);
   }
   return Buffer.from(`${lines.join('\n')}\n`, 'utf8');
 }
@@ -232,8 +259,8 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): Store {
 
     async query<T = Row>(sql: string, params?: Record<string, unknown>): Promise<T[]> {
       const op = 'query';
-      checkParams(op, params);
-      const rs = await request(op, () => client.query({ query: sql, format: 'JSONEachRow', query_params: params, clickhouse_settings: QUERY_SETTINGS }));
+      const queryParams = prepareParams(op, params);
+      const rs = await request(op, () => client.query({ query: sql, format: 'JSONEachRow', query_params: queryParams, clickhouse_settings: QUERY_SETTINGS }));
       try {
         return await rs.json<T>();
       } catch (err) {
@@ -243,9 +270,9 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): Store {
 
     async command(sql: string, params?: Record<string, unknown>): Promise<void> {
       const op = 'command';
-      checkParams(op, params);
+      const queryParams = prepareParams(op, params);
       await request(op, async () => {
-        await client.command({ query: sql, query_params: params });
+        await client.command({ query: sql, query_params: queryParams });
       });
     },
 

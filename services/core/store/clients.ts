@@ -2,8 +2,9 @@
  * The two `@clickhouse/client` clients the Store runs on. Same client API, same SQL;
  * only the connection differs.
  */
-import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHouseSettings, type Logger as ClientLogger } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
+import type { Logger } from '../logger.ts';
 
 /** chDB ships its own copy of @clickhouse/client-common's types; the runtime shape is the same. */
 type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
@@ -43,6 +44,25 @@ export interface HttpClientOptions {
   compression?: boolean;
   /** Sent in the User-Agent, e.g. the service name. */
   applicationId?: string;
+  /** Receives the client's own warnings (its per-request error logs go to debug: the
+   *  Store reports failures itself). Omitted: the client logs nothing. */
+  log?: Logger;
+}
+
+/** Forwards @clickhouse/client's logs to pino. */
+function clientLoggerClass(log: Logger): new () => ClientLogger {
+  const fields = (p: { module?: string; args?: Record<string, unknown> }) => ({ module: p.module, ...p.args });
+  return class implements ClientLogger {
+    trace(): void {}
+    debug(): void {}
+    info(): void {}
+    warn(p: Parameters<ClientLogger['warn']>[0]): void {
+      log.warn({ ...fields(p), err: p.err }, `@clickhouse/client: ${p.message}`);
+    }
+    error(p: Parameters<ClientLogger['error']>[0]): void {
+      log.debug({ ...fields(p), err: p.err }, `@clickhouse/client: ${p.message}`);
+    }
+  };
 }
 
 /** A client over HTTP: a ClickHouse server, or the embedded engine's HTTP interface. */
@@ -55,5 +75,6 @@ export function createHttpClient(options: HttpClientOptions): ClickHouseClient {
     request_timeout: options.requestTimeoutMs ?? 30_000,
     compression: { request: options.compression ?? false, response: options.compression ?? false },
     ...(options.applicationId ? { application: options.applicationId } : {}),
+    log: options.log ? { LoggerClass: clientLoggerClass(options.log), level: ClickHouseLogLevel.WARN } : { level: ClickHouseLogLevel.OFF },
   });
 }

@@ -7,7 +7,8 @@
  *   same rows again with the same token is a no-op (insert_deduplication_token).
  * - `query` binds every parameter as a ClickHouse query parameter ({name:Type});
  *   nothing from a caller is concatenated into SQL.
- * - errors are `StoreError` with the ClickHouse code/type and `retryable`.
+ * - errors are `PipelineError` (STORE_QUERY_FAILED, or STORE_UNAVAILABLE with
+ *   `retryable`) carrying the ClickHouse code/type as `chCode`/`chType`.
  */
 export type Row = Record<string, unknown>;
 
