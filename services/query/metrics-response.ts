@@ -16,9 +16,11 @@ export function shapeMetricsRow(row: Record<string, unknown>, interval: Interval
   out.requests = a('requests') as number;
   if (has('cost_usd')) {
     const cost = a('cost_usd') as string;
-    const unpriced = a('unpriced_requests') as number;
-    out.cost_usd = cost;
-    out.cost_usd_approx = Number(cost);
+    const unpriced = Number(a('unpriced_requests'));
+    // A group made only of unpriced calls has no cost: null, never "0".
+    const nothingPriced = unpriced === (out.requests as number);
+    out.cost_usd = nothingPriced ? null : cost;
+    out.cost_usd_approx = nothingPriced ? null : Number(cost);
     // cost_usd leaves out unpriced events; say so instead of letting it read as complete.
     out.unpriced_requests = unpriced;
     out.cost_complete = unpriced === 0;

@@ -77,6 +77,15 @@ test('a batch is accepted with 202 and is queryable at once', async () => {
   assert.equal(byFeature.summarize.cost_usd, picoToUsdText(summarizePico));
 });
 
+test('regression: a group of only unpriced calls reports cost null, never "0"', async () => {
+  const cost = await api(`/v1/metrics/cost?group_by=model&interval=none&from=${from}&model=acme-internal-llm`);
+  assert.equal(cost.body.rows.length, 1);
+  assert.equal(cost.body.rows[0].requests, 1);
+  assert.equal(cost.body.rows[0].unpriced_requests, 1);
+  assert.equal(cost.body.rows[0].cost_usd, null);
+  assert.equal(cost.body.rows[0].cost_complete, false);
+});
+
 test('errors and latency come from the rollups', async () => {
   const errors = await api(`/v1/metrics/errors?group_by=feature&interval=none&from=${from}&feature=chat`);
   assert.equal(errors.body.rows.length, 1);
