@@ -4,7 +4,8 @@ import { join } from 'node:path';
 
 /**
  * Runs one pipeline service as a real child process (`services/service-main.ts <name>`),
- * the way `npm run service -- <name>` does, and keeps its log lines for assertions.
+ * the way `npm run service -- <name>` does — or, for name `all-in-one`, the embedded
+ * pipeline as `npm start` does — and keeps its log lines for assertions.
  */
 const REPO = join(import.meta.dirname, '../..');
 
@@ -18,8 +19,9 @@ export interface ServiceProcess {
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function startService(name: string, env: Record<string, string>, options: { verbose?: boolean } = {}): ServiceProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'services/service-main.ts'), name], {
+export function startService(name: string, env: Record<string, string>, options: { verbose?: boolean; args?: string[] } = {}): ServiceProcess {
+  const args = name === 'all-in-one' ? [join(REPO, 'services/all-in-one/main.ts')] : [join(REPO, 'services/service-main.ts'), name];
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args, ...(options.args ?? [])], {
     cwd: REPO,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

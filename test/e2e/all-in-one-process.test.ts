@@ -1,0 +1,54 @@
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { freePort, startService } from '../helpers/service-process.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
+
+/**
+ * `npm start` as a real process: it starts, acknowledges events, stops cleanly on
+ * SIGTERM, and what it acknowledged is still there after a restart on the same DATA_DIR.
+ */
+const dir = tempDir('e2e-all-in-one');
+after(() => dir.cleanup());
+
+async function startPipeline() {
+  const [port, chPort] = [await freePort(), await freePort()];
+  const p = startService('all-in-one', { DATA_DIR: dir.path, PORT: String(port), CLICKHOUSE_HTTP_PORT: String(chPort) });
+  await p.waitForLog(/pipeline ready/);
+  return { p, api: `http://127.0.0.1:${port}`, ch: `http://127.0.0.1:${chPort}` };
+}
+
+test('start, ingest, SIGTERM, restart: acknowledged events survive', async () => {
+  const first = await startPipeline();
+  const traces = Array.from({ length: 100 }, (_, i) => ({ trace_id: `p-${i}`, timestamp: new Date(Date.now() - 60_000).toISOString(), model: 'gpt-4o-mini', input_tokens: 100, output_tokens: 10 }));
+  const res = await fetch(`${first.api}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ traces }) });
+  assert.equal(res.status, 202);
+  const exit = await first.p.stop('SIGTERM');
+  assert.equal(exit.code, 0, first.p.logs.slice(-5).join('\n'));
+  assert.ok(first.p.logs.some((l) => /stopped cleanly/.test(l)));
+
+  const second = await startPipeline();
+  try {
+    const count = await (await fetch(`${second.ch}/?query=${encodeURIComponent('SELECT count() FROM traces')}`)).text();
+    assert.equal(count.trim(), '100');
+    const cost = (await (await fetch(`${second.api}/v1/metrics/cost?interval=none`)).json()) as { rows: { requests: number }[] };
+    assert.equal(cost.rows[0].requests, 100);
+  } finally {
+    assert.equal((await second.p.stop('SIGTERM')).code, 0);
+  }
+});
+
+test('--check-config reports every bad variable by name and exits 2', async () => {
+  const p = startService('all-in-one', { PORT: 'x', WRITER_BATCH_SIZE: '-1' }, { args: ['--check-config'] });
+  const exit = await p.exited;
+  assert.equal(exit.code, 2);
+  const out = p.logs.join('\n');
+  assert.match(out, /PORT: expected a number/);
+  assert.match(out, /WRITER_BATCH_SIZE: must be >= 1/);
+});
+
+test('a service without Kafka configured refuses to start and says what to set', async () => {
+  const p = startService('enricher', {});
+  const exit = await p.exited;
+  assert.equal(exit.code, 1);
+  assert.match(p.logs.join('\n'), /KAFKA_BROKERS is required/);
+});
