@@ -35,6 +35,7 @@ export const configSchema = z.object({
   TOPIC_RAW: str('llm.traces.raw'),
   TOPIC_ENRICHED: str('llm.traces.enriched'),
   TOPIC_DLQ: str('llm.dlq'),
+  TOPIC_SCORES: str('llm.scores'),
   ENRICHER_GROUP: str('llm-enricher'),
   WRITER_GROUP: str('llm-writer'),
   ENRICHER_BATCH_SIZE: int(2_000, 1, 100_000),
@@ -56,6 +57,7 @@ export const configSchema = z.object({
   ROLLUP_1M_TTL_DAYS: int(90, 1),
   ROLLUP_1H_TTL_DAYS: int(1095, 1),
   DLQ_TTL_DAYS: int(30, 1),
+  SCORES_TTL_DAYS: int(365, 1),
 
   SHUTDOWN_TIMEOUT_MS: int(15_000, 100),
 
@@ -83,5 +85,6 @@ export function migrationVars(c: Config): Record<string, number> {
     ROLLUP_1M_TTL_DAYS: c.ROLLUP_1M_TTL_DAYS,
     ROLLUP_1H_TTL_DAYS: c.ROLLUP_1H_TTL_DAYS,
     DLQ_TTL_DAYS: c.DLQ_TTL_DAYS,
+    SCORES_TTL_DAYS: c.SCORES_TTL_DAYS,
   };
 }
