@@ -24,9 +24,9 @@ interface ModelProfile {
 export const DEMO_MODELS: ModelProfile[] = [
   { model: 'gpt-4o', provider: 'openai', weight: 3, cache: true },
   { model: 'gpt-4o-mini', provider: 'openai', weight: 5, cache: true },
-  { model: 'claude-3-5-sonnet-20241022', provider: 'anthropic', weight: 3, cache: true },
+  { model: 'claude-sonnet-4-5-20250929', provider: 'anthropic', weight: 3, cache: true },
   { model: 'o3-mini', provider: 'openai', weight: 1, reasoning: true },
-  { model: 'gemini-1.5-flash', provider: 'google', weight: 2 },
+  { model: 'gemini-2.5-flash', provider: 'vertex_ai', weight: 2, reasoning: true },
   { model: 'acme-llm-7b-internal', provider: 'self-hosted', weight: 1 },
 ];
 

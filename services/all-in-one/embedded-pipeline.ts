@@ -10,6 +10,7 @@ import type { Logger } from '../core/logger.ts';
 import { embeddedStoreFromConfig, migrate, pricerFromConfig, topicsOf } from '../core/wiring.ts';
 import { buildClickHouseHttpInterface } from '../clickhouse/http-interface.ts';
 import { createEnricher } from '../enricher/enricher.ts';
+import { registerFeedbackRoutes } from '../ingest/feedback-routes.ts';
 import { registerIngestRoutes } from '../ingest/routes.ts';
 import { registerQueryRoutes } from '../query/routes.ts';
 import { createWriter } from '../writer/writer.ts';
@@ -64,6 +65,7 @@ export async function startEmbeddedPipeline(config: Config, log: Logger): Promis
     publishFormat: config.INGEST_PUBLISH_FORMAT,
     ackTimeoutMs: config.INGEST_ACK_TIMEOUT_MS,
   });
+  registerFeedbackRoutes(app, { bus, registry, log, topic: topics.scores, ackTimeoutMs: config.INGEST_ACK_TIMEOUT_MS, maxItems: config.INGEST_MAX_EVENTS });
   registerQueryRoutes(app, { store, log });
   const apiAddress = await app.listen({ host: config.HOST, port: config.PORT });
 

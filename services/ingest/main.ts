@@ -5,6 +5,7 @@ import { createHttpApp } from '../core/http-app.ts';
 import type { RunningService } from '../core/lifecycle.ts';
 import type { Logger } from '../core/logger.ts';
 import { kafkaBusFromConfig, topicsOf } from '../core/wiring.ts';
+import { registerFeedbackRoutes } from './feedback-routes.ts';
 import { registerIngestRoutes } from './routes.ts';
 
 /** `npm run service -- ingest`: HTTP /v1/traces → Kafka llm.traces.raw. */
@@ -23,6 +24,7 @@ export async function start(config: Config, log: Logger): Promise<RunningService
     publishFormat: config.INGEST_PUBLISH_FORMAT,
     ackTimeoutMs: config.INGEST_ACK_TIMEOUT_MS,
   });
+  registerFeedbackRoutes(app, { bus, registry, log, topic: topicsOf(config).scores, ackTimeoutMs: config.INGEST_ACK_TIMEOUT_MS, maxItems: config.INGEST_MAX_EVENTS });
   const address = await app.listen({ host: config.HOST, port: config.PORT });
   log.info({ address }, 'ingest listening');
   ready = true;

@@ -2,19 +2,23 @@ import type { Batch, BusMessage, EventBus, Subscription } from '../core/bus/even
 import type { AvroRegistry } from '../core/codec/avro-registry.ts';
 import { toDeadLetter } from '../core/dlq.ts';
 import type { Logger } from '../core/logger.ts';
-import { decodeEnriched } from '../core/schema/enriched-trace.ts';
 import type { Store } from '../core/store/store.ts';
 import { batchToken, createBatchLog, planBatches, type LoggedBatch, type PlannedBatch } from './batch-log.ts';
 import { toDlqRow } from './dlq-row.ts';
 import { RecentIds, WARM_RECENT_IDS_SQL } from './recent-ids.ts';
-import { toTraceRow } from './trace-row.ts';
+import { scoreSink, traceSink, type RowSink } from './row-sinks.ts';
 
 export interface WriterDeps {
   bus: EventBus;
   store: Store;
   registry: AvroRegistry;
   log: Logger;
-  topics: { enriched: string; dlq: string };
+  /**
+   * Topics consumed: enriched traces → `traces`, dead letters → `dlq`, and, when set,
+   * scores (llm.scores: evals and user feedback) → `scores`. Without `scores` the writer
+   * does not consume scores at all (the behaviour before that topic existed).
+   */
+  topics: { enriched: string; dlq: string; scores?: string };
   group: string;
   batchSize: number;
   maxDelayMs: number;
@@ -28,7 +32,10 @@ export interface WriterDeps {
 
 export interface WriterStats {
   batches: number;
+  /** Rows inserted into traces. */
   rowsInserted: number;
+  /** Rows inserted into scores. */
+  scoresInserted: number;
   duplicatesSkipped: number;
   dlqRows: number;
 }
@@ -39,29 +46,34 @@ export interface Writer {
   stats(): WriterStats;
 }
 
+const partitionKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+
 interface PartitionState {
   nextOffset: number;
   logged: LoggedBatch[];
 }
 
-const EXISTING_IDS_SQL = 'SELECT DISTINCT trace_id FROM traces WHERE trace_id IN {ids:Array(String)}';
-
 /**
  * The ClickHouse sink. One delivery (one topic-partition, contiguous offsets) becomes one
- * or more inserts; the bus commits the offsets only after they resolved. A store outage
- * throws, so the bus redelivers after a backoff and nothing is skipped.
+ * or more inserts; the bus commits the offsets only after they resolved. Traces and
+ * scores follow the same rules: batches logged and inserted with deterministic dedup
+ * tokens, undecodable messages to the DLQ. A store outage throws, so the bus redelivers
+ * after a backoff and nothing is skipped.
  */
 export function createWriter(deps: WriterDeps): Writer {
   const log = deps.log.child({ component: 'writer' });
   const batchLog = createBatchLog(deps.store, deps.group);
   const partitions = new Map<string, PartitionState>();
-  const stats: WriterStats = { batches: 0, rowsInserted: 0, duplicatesSkipped: 0, dlqRows: 0 };
+  const stats: WriterStats = { batches: 0, rowsInserted: 0, scoresInserted: 0, duplicatesSkipped: 0, dlqRows: 0 };
   const recent = new RecentIds(deps.dedupWindow);
+  const traces = traceSink(deps.store, deps.registry, recent);
+  const scores = deps.topics.scores ? scoreSink(deps.store, deps.registry) : null;
+  const topics = [deps.topics.enriched, deps.topics.dlq, ...(deps.topics.scores ? [deps.topics.scores] : [])];
   let subscription: Subscription | null = null;
 
   /** Logged batches to honour for this delivery; reloaded whenever we did not see the previous offset ourselves. */
   async function stateFor(topic: string, partition: number, firstOffset: number): Promise<PartitionState> {
-    const key = `${topic}\u0000${partition}`;
+    const key = partitionKey(topic, partition);
     let state = partitions.get(key);
     if (!state || state.nextOffset !== firstOffset) {
       state = { nextOffset: firstOffset, logged: await batchLog.pending(topic, partition, firstOffset) };
@@ -71,34 +83,43 @@ export function createWriter(deps: WriterDeps): Writer {
     return state;
   }
 
-  async function writeTraces(batch: Batch): Promise<void> {
+  /** Cuts a delivery along the logged batches (reusing their tokens) and inserts each piece. */
+  async function writeRows(sink: RowSink, batch: Batch): Promise<void> {
     const first = Number(batch.messages[0].offset);
     const last = Number(batch.messages[batch.messages.length - 1].offset);
     const state = await stateFor(batch.topic, batch.partition, first);
     const plan = planBatches({ first, last }, state.logged, (a, b) => batchToken(deps.group, batch.topic, batch.partition, a, b));
-    for (const planned of plan) {
-      const messages = batch.messages.filter((m) => {
-        const o = Number(m.offset);
-        return o >= planned.first && o <= planned.last;
-      });
-      await insertPlanned(batch, planned, messages);
+    try {
+      for (const planned of plan) {
+        const messages = batch.messages.filter((m) => {
+          const o = Number(m.offset);
+          return o >= planned.first && o <= planned.last;
+        });
+        await insertPlanned(sink, batch, planned, messages);
+      }
+    } catch (err) {
+      // A batch may have been logged (and even inserted) before the failure; forget this
+      // partition's state so the redelivery, possibly longer, is re-cut along the log.
+      partitions.delete(partitionKey(batch.topic, batch.partition));
+      throw err;
     }
     state.nextOffset = last + 1;
     state.logged = state.logged.filter((b) => b.last > last);
   }
 
-  async function insertPlanned(batch: Batch, planned: PlannedBatch, messages: BusMessage[]): Promise<void> {
+  async function insertPlanned(sink: RowSink, batch: Batch, planned: PlannedBatch, messages: BusMessage[]): Promise<void> {
     const rows: Record<string, unknown>[] = [];
     const dead = [];
     const seen = new Set<string>();
     for (const m of messages) {
       try {
-        const row = toTraceRow(decodeEnriched(deps.registry, m.value));
-        if (seen.has(row.trace_id as string) || recent.has(row.trace_id as string)) {
+        const row = sink.toRow(m);
+        const key = sink.key(row);
+        if (seen.has(key) || sink.recent?.has(key)) {
           stats.duplicatesSkipped++;
           continue;
         }
-        seen.add(row.trace_id as string);
+        seen.add(key);
         rows.push(row);
       } catch (err) {
         dead.push(toDeadLetter(m, 'writer', err));
@@ -107,20 +128,20 @@ export function createWriter(deps: WriterDeps): Writer {
     if (dead.length > 0) await deps.bus.publish(deps.topics.dlq, dead);
     let toInsert = rows;
     if (planned.partial && rows.length > 0) {
-      const existing = await deps.store.query<{ trace_id: string }>(EXISTING_IDS_SQL, { ids: [...seen] });
-      const have = new Set(existing.map((r) => r.trace_id));
-      toInsert = rows.filter((r) => !have.has(r.trace_id as string));
+      const have = await sink.alreadyStored(rows);
+      toInsert = rows.filter((r) => !have.has(sink.key(r)));
       stats.duplicatesSkipped += rows.length - toInsert.length;
     } else if (!planned.partial) {
       await batchLog.record(batch.topic, batch.partition, planned, rows.length);
     }
     if (toInsert.length > 0) {
-      await deps.store.insert('traces', toInsert, { dedupToken: planned.token });
+      await deps.store.insert(sink.table, toInsert, { dedupToken: planned.token });
       deps.afterInsert?.();
     }
-    for (const r of toInsert) recent.add(r.trace_id as string);
+    if (sink.recent) for (const r of toInsert) sink.recent.add(sink.key(r));
     stats.batches++;
-    stats.rowsInserted += toInsert.length;
+    if (sink === scores) stats.scoresInserted += toInsert.length;
+    else stats.rowsInserted += toInsert.length;
   }
 
   async function writeDeadLetters(batch: Batch): Promise<void> {
@@ -134,7 +155,8 @@ export function createWriter(deps: WriterDeps): Writer {
   async function onBatch(batch: Batch): Promise<void> {
     if (batch.messages.length === 0) return;
     if (batch.topic === deps.topics.dlq) await writeDeadLetters(batch);
-    else await writeTraces(batch);
+    else if (scores !== null && batch.topic === deps.topics.scores) await writeRows(scores, batch);
+    else await writeRows(traces, batch);
   }
 
   async function warmRecentIds(): Promise<void> {
@@ -152,13 +174,13 @@ export function createWriter(deps: WriterDeps): Writer {
     async start() {
       await warmRecentIds();
       subscription = await deps.bus.subscribe({
-        topics: [deps.topics.enriched, deps.topics.dlq],
+        topics,
         group: deps.group,
         onBatch,
         maxBatchSize: deps.batchSize,
         maxWaitMs: deps.maxDelayMs,
       });
-      log.info({ topics: [deps.topics.enriched, deps.topics.dlq], group: deps.group }, 'writer consuming');
+      log.info({ topics, group: deps.group }, 'writer consuming');
     },
     async stop() {
       await subscription?.close();

@@ -65,7 +65,7 @@ function start(name: string, extra: Record<string, string> = {}): ServiceProcess
 
 before(async () => {
   kafka = await startMockKafka({
-    topics: ['llm.traces.raw', 'llm.traces.enriched', 'llm.dlq'].map((name) => ({ name, partitions: PARTITIONS })),
+    topics: ['llm.traces.raw', 'llm.traces.enriched', 'llm.dlq', 'llm.scores'].map((name) => ({ name, partitions: PARTITIONS })),
   });
   const [chPort, ingestPort, queryPort] = [await freePort(), await freePort(), await freePort()];
   chUrl = `http://127.0.0.1:${chPort}`;
