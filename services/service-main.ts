@@ -1,6 +1,8 @@
 import { loadConfig, type Config } from './core/config.ts';
 import { stopOnSignals, type RunningService } from './core/lifecycle.ts';
 import { createLogger, type Logger } from './core/logger.ts';
+import { registerHealthRoutes } from './core/health.ts';
+import { createHttpApp } from './core/http-app.ts';
 
 /**
  * `npm run service -- <name> [--check-config]`: one service alone, configured by the
@@ -36,9 +38,23 @@ const log = createLogger({ level: config.LOG_LEVEL, name });
 try {
   const { start } = await SERVICES[name]();
   const service = await start(config, log);
-  stopOnSignals(service, { log, timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+  const health = await serveHealth(name, service, config, log);
+  stopOnSignals(
+    { ready: service.ready, stop: async () => { await service.stop(); await health?.close(); } },
+    { log, timeoutMs: config.SHUTDOWN_TIMEOUT_MS },
+  );
   log.info({ service: name }, 'service ready');
 } catch (err) {
   log.fatal({ err }, 'service failed to start');
   process.exit(1);
+}
+
+/** Consumers have no HTTP API of their own; with HEALTH_PORT they get /healthz and /readyz. */
+async function serveHealth(service: string, running: RunningService, c: Config, log: Logger) {
+  if (c.HEALTH_PORT === undefined || !['enricher', 'writer', 'evaluator'].includes(service)) return null;
+  const app = createHttpApp({ log, bodyLimit: 1024 });
+  registerHealthRoutes(app, [() => running.ready()]);
+  const address = await app.listen({ host: c.HOST, port: c.HEALTH_PORT });
+  log.info({ address }, 'health endpoints listening');
+  return app;
 }

@@ -36,7 +36,7 @@ export async function startEmbeddedPipeline(config: Config, log: Logger): Promis
   const registry = loadAvroRegistry();
   const pricer = pricerFromConfig(config);
   const topics = topicsOf(config);
-  const bus = createMemoryBus({ waitForConsumers: true, partitions: config.TOPIC_PARTITIONS, log: log.child({ component: 'bus' }), defaultMaxBatchSize: config.ENRICHER_BATCH_SIZE });
+  const bus = createMemoryBus({ waitForConsumers: true, requireConsumers: true, partitions: config.TOPIC_PARTITIONS, log: log.child({ component: 'bus' }), defaultMaxBatchSize: config.ENRICHER_BATCH_SIZE });
 
   const writer = createWriter({
     bus,
@@ -67,14 +67,25 @@ export async function startEmbeddedPipeline(config: Config, log: Logger): Promis
   });
   registerFeedbackRoutes(app, { bus, registry, log, topic: topics.scores, ackTimeoutMs: config.INGEST_ACK_TIMEOUT_MS, maxItems: config.INGEST_MAX_EVENTS });
   registerQueryRoutes(app, { store, log });
-  const apiAddress = await app.listen({ host: config.HOST, port: config.PORT });
-
+  // The SQL port first: if it is taken, nothing is listening yet and we fail cleanly.
   const chApp = buildClickHouseHttpInterface({
     dataDir: config.DATA_DIR,
     serviceUser: config.CLICKHOUSE_SERVICE_PASSWORD ? { username: config.CLICKHOUSE_SERVICE_USER, password: config.CLICKHOUSE_SERVICE_PASSWORD } : undefined,
     log: log.child({ component: 'clickhouse-http' }),
   });
-  const chAddress = await chApp.listen({ host: config.CLICKHOUSE_HTTP_HOST, port: config.CLICKHOUSE_HTTP_PORT });
+  let chAddress: string;
+  let apiAddress: string;
+  try {
+    chAddress = await chApp.listen({ host: config.CLICKHOUSE_HTTP_HOST, port: config.CLICKHOUSE_HTTP_PORT });
+    apiAddress = await app.listen({ host: config.HOST, port: config.PORT });
+  } catch (err) {
+    await Promise.allSettled([app.close(), chApp.close()]);
+    await enricher.stop();
+    await writer.stop();
+    await bus.close();
+    await store.close();
+    throw err;
+  }
   ready = true;
 
   return {
@@ -84,6 +95,7 @@ export async function startEmbeddedPipeline(config: Config, log: Logger): Promis
     ready: () => ready,
     async stop() {
       ready = false;
+      if (config.SHUTDOWN_DRAIN_MS > 0) await new Promise((r) => setTimeout(r, config.SHUTDOWN_DRAIN_MS));
       await app.close(); // no new ingest; in-flight requests finish
       await chApp.close();
       await enricher.stop();

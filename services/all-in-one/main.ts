@@ -10,7 +10,10 @@ if (process.argv.includes('--check-config')) {
   process.exit(0);
 }
 const log = createLogger({ level: config.LOG_LEVEL, name: 'all-in-one' });
-const pipeline = await startEmbeddedPipeline(config, log);
+const pipeline = await startEmbeddedPipeline(config, log).catch((err: unknown) => {
+  log.fatal({ err }, 'the pipeline failed to start');
+  process.exit(1);
+});
 stopOnSignals(pipeline, { log, timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
 log.info({ api: pipeline.apiUrl, clickhouse: pipeline.clickhouseUrl, dataDir: config.DATA_DIR }, 'pipeline ready');
 process.stdout.write(

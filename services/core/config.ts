@@ -60,6 +60,10 @@ export const configSchema = z.object({
   SCORES_TTL_DAYS: int(365, 1),
 
   SHUTDOWN_TIMEOUT_MS: int(15_000, 100),
+  /** Consumer services (enricher, writer) serve /healthz and /readyz on this port when set. */
+  HEALTH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** After turning not-ready, keep serving this long so load balancers notice before the listener closes. */
+  SHUTDOWN_DRAIN_MS: int(0, 0, 60_000),
 
   /** Test-only fault injection: the writer kills itself (SIGKILL) right after its Nth insert, before committing offsets. */
   FAULT_WRITER_KILL_AFTER_INSERTS: z.coerce.number().int().min(1).optional(),

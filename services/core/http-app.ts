@@ -18,7 +18,8 @@ export function createHttpApp(options: { log: Logger; bodyLimit: number }): Fast
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _request, reply) => {
     const status = err.statusCode ?? 500;
     if (status === 413) return reply.code(413).send({ error: 'payload_too_large', message: `body larger than ${options.bodyLimit} bytes` });
-    if (status === 415) return reply.code(415).send({ error: 'unsupported_media_type', message: 'send Content-Type: application/json' });
+    // A body that is not JSON is a 400 whatever its Content-Type says.
+    if (status === 415) return reply.code(400).send({ error: 'bad_request', message: 'the body must be JSON (Content-Type: application/json)' });
     if (status >= 400 && status < 500) return reply.code(status).send({ error: 'bad_request', message: err.message });
     options.log.error({ err }, 'request failed');
     return reply.code(500).send({ error: 'internal', message: 'internal error' });

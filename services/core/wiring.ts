@@ -34,21 +34,24 @@ export function kafkaBusFromConfig(c: Config, log: Logger): EventBus {
   });
 }
 
-/** The store over HTTP (a ClickHouse server, or our engine's HTTP interface). */
+/**
+ * The store over HTTP: CLICKHOUSE_URL (a ClickHouse server), or by default the embedded
+ * engine served by `npm run service -- clickhouse` on CLICKHOUSE_HTTP_HOST:PORT, reached
+ * with the service credential.
+ */
 export function httpStoreFromConfig(c: Config, log: Logger): Store {
-  if (!c.CLICKHOUSE_URL) {
+  let target: { url: string; username: string; password: string };
+  if (c.CLICKHOUSE_URL) {
+    target = { url: c.CLICKHOUSE_URL, username: c.CLICKHOUSE_USER, password: c.CLICKHOUSE_PASSWORD };
+  } else if (c.CLICKHOUSE_SERVICE_PASSWORD) {
+    target = { url: `http://${c.CLICKHOUSE_HTTP_HOST}:${c.CLICKHOUSE_HTTP_PORT}`, username: c.CLICKHOUSE_SERVICE_USER, password: c.CLICKHOUSE_SERVICE_PASSWORD };
+  } else {
     throw new PipelineError(
       ErrorCodes.CONFIG_INVALID,
-      'CLICKHOUSE_URL is required for a service run on its own: a ClickHouse server, or the embedded engine served by `npm run service -- clickhouse` (with CLICKHOUSE_USER/CLICKHOUSE_PASSWORD set to its service credential)',
+      'no ClickHouse configured: set CLICKHOUSE_URL (+ CLICKHOUSE_USER/CLICKHOUSE_PASSWORD) for a ClickHouse server, or CLICKHOUSE_SERVICE_PASSWORD to use the embedded engine served by `npm run service -- clickhouse`',
     );
   }
-  const client = createHttpClient({
-    url: c.CLICKHOUSE_URL,
-    username: c.CLICKHOUSE_USER,
-    password: c.CLICKHOUSE_PASSWORD,
-    database: c.CLICKHOUSE_DATABASE,
-    requestTimeoutMs: c.CLICKHOUSE_REQUEST_TIMEOUT_MS,
-  });
+  const client = createHttpClient({ ...target, database: c.CLICKHOUSE_DATABASE, requestTimeoutMs: c.CLICKHOUSE_REQUEST_TIMEOUT_MS });
   return createClickHouseStore({ client, log, embedded: false });
 }
 

@@ -32,6 +32,7 @@ export async function start(config: Config, log: Logger): Promise<RunningService
     ready: () => ready,
     async stop() {
       ready = false;
+      if (config.SHUTDOWN_DRAIN_MS > 0) await new Promise((r) => setTimeout(r, config.SHUTDOWN_DRAIN_MS));
       await app.close();
       await bus.close();
     },

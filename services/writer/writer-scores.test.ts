@@ -7,6 +7,7 @@ import { silentLogger } from '../core/logger.ts';
 import { encodeScore, type Score } from '../core/schema/score.ts';
 import { openTestStore, type TestStore } from '../query/test-support.ts';
 import { createWriter, type Writer } from './writer.ts';
+import { capturingBus } from './capturing-bus.test-support.ts';
 
 /**
  * The writer's scores path against the real embedded engine, with a bus stand-in that
@@ -16,31 +17,6 @@ import { createWriter, type Writer } from './writer.ts';
 const registry = loadAvroRegistry();
 const TOPICS = { enriched: 'llm.traces.enriched', dlq: 'llm.dlq', scores: 'llm.scores' };
 const NOW = Date.now();
-
-interface CapturingBus extends EventBus {
-  handler(): BatchHandler;
-  subscribed: SubscribeOptions[];
-  dlq: OutgoingMessage[];
-}
-
-function capturingBus(): CapturingBus {
-  const subscribed: SubscribeOptions[] = [];
-  const dlq: OutgoingMessage[] = [];
-  return {
-    subscribed,
-    dlq,
-    handler: () => subscribed[subscribed.length - 1].onBatch,
-    async publish(topic, messages) {
-      assert.equal(topic, TOPICS.dlq);
-      dlq.push(...messages);
-    },
-    async subscribe(opts) {
-      subscribed.push(opts);
-      return { close: async () => {} };
-    },
-    async close() {},
-  };
-}
 
 function score(i: number, over: Partial<Score> = {}): Score {
   return {

@@ -5,6 +5,7 @@ import type { Logger } from '../core/logger.ts';
 import type { Store } from '../core/store/store.ts';
 import { batchToken, createBatchLog, planBatches, type LoggedBatch, type PlannedBatch } from './batch-log.ts';
 import { toDlqRow } from './dlq-row.ts';
+import { insertIsolatingBadRows } from './isolate-bad-rows.ts';
 import { RecentIds, WARM_RECENT_IDS_SQL } from './recent-ids.ts';
 import { scoreSink, traceSink, type RowSink } from './row-sinks.ts';
 
@@ -109,6 +110,7 @@ export function createWriter(deps: WriterDeps): Writer {
 
   async function insertPlanned(sink: RowSink, batch: Batch, planned: PlannedBatch, messages: BusMessage[]): Promise<void> {
     const rows: Record<string, unknown>[] = [];
+    const rowMessages: BusMessage[] = [];
     const dead = [];
     const seen = new Set<string>();
     for (const m of messages) {
@@ -121,23 +123,34 @@ export function createWriter(deps: WriterDeps): Writer {
         }
         seen.add(key);
         rows.push(row);
+        rowMessages.push(m);
       } catch (err) {
         dead.push(toDeadLetter(m, 'writer', err));
       }
     }
-    if (dead.length > 0) await deps.bus.publish(deps.topics.dlq, dead);
     let toInsert = rows;
+    let toInsertMessages = rowMessages;
     if (planned.partial && rows.length > 0) {
       const have = await sink.alreadyStored(rows);
-      toInsert = rows.filter((r) => !have.has(sink.key(r)));
+      const keep = rows.map((r) => !have.has(sink.key(r)));
+      toInsert = rows.filter((_, i) => keep[i]);
+      toInsertMessages = rowMessages.filter((_, i) => keep[i]);
       stats.duplicatesSkipped += rows.length - toInsert.length;
     } else if (!planned.partial) {
       await batchLog.record(batch.topic, batch.partition, planned, rows.length);
     }
+    const rejected = new Set<number>();
     if (toInsert.length > 0) {
-      await deps.store.insert(sink.table, toInsert, { dedupToken: planned.token });
+      // Rows ClickHouse refuses as data (not an outage) go to the DLQ; the rest are stored,
+      // so one bad row never blocks its partition.
+      for (const bad of await insertIsolatingBadRows(deps.store, sink.table, toInsert, planned.token)) {
+        rejected.add(bad.index);
+        dead.push(toDeadLetter(toInsertMessages[bad.index], 'writer', bad.error));
+      }
       deps.afterInsert?.();
     }
+    if (dead.length > 0) await deps.bus.publish(deps.topics.dlq, dead);
+    toInsert = toInsert.filter((_, i) => !rejected.has(i));
     if (sink.recent) for (const r of toInsert) sink.recent.add(sink.key(r));
     stats.batches++;
     if (sink === scores) stats.scoresInserted += toInsert.length;

@@ -1,3 +1,5 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
 import { createMemoryBus } from '../../services/core/bus/memory-bus.ts';
 import { runEventBusContract } from './event-bus.contract.ts';
 
@@ -12,4 +14,10 @@ runEventBusContract('memory bus', async () => ({
 runEventBusContract('memory bus (waitForConsumers)', async () => {
   const bus = createMemoryBus({ partitions: 3, waitForConsumers: true });
   return { bus, topic: (name) => name, cleanup: () => bus.close() };
+});
+
+test('regression: with requireConsumers, publishing to a topic nobody consumes is refused, not silently parked', async () => {
+  const bus = createMemoryBus({ waitForConsumers: true, requireConsumers: true });
+  await assert.rejects(bus.publish('nobody-reads-this', [{ key: 'k', value: Buffer.from('v') }]), /no consumer group is consuming nobody-reads-this/);
+  await bus.close();
 });

@@ -52,3 +52,37 @@ test('a service without Kafka configured refuses to start and says what to set',
   assert.equal(exit.code, 1);
   assert.match(p.logs.join('\n'), /KAFKA_BROKERS is required/);
 });
+
+test('on SIGTERM it turns not-ready first and keeps answering during the drain period', async () => {
+  const [port, chPort] = [await freePort(), await freePort()];
+  const d = tempDir('e2e-drain');
+  const p = startService('all-in-one', { DATA_DIR: d.path, PORT: String(port), CLICKHOUSE_HTTP_PORT: String(chPort), SHUTDOWN_DRAIN_MS: '3000' });
+  try {
+    await p.waitForLog(/pipeline ready/);
+    assert.equal((await fetch(`http://127.0.0.1:${port}/readyz`)).status, 200);
+    p.child.kill('SIGTERM');
+    await p.waitForLog(/shutting down/);
+    assert.equal((await fetch(`http://127.0.0.1:${port}/readyz`)).status, 503);
+    assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
+    assert.equal((await p.exited).code, 0);
+  } finally {
+    await p.stop('SIGKILL');
+    d.cleanup();
+  }
+});
+
+test('a taken port fails the start cleanly with exit code 1 and the reason', async () => {
+  const { createServer } = await import('node:net');
+  const blocker = createServer();
+  const taken = await new Promise<number>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as { port: number }).port)));
+  const d = tempDir('e2e-taken');
+  try {
+    const p = startService('all-in-one', { DATA_DIR: d.path, PORT: String(await freePort()), CLICKHOUSE_HTTP_PORT: String(taken) });
+    const exit = await p.exited;
+    assert.equal(exit.code, 1);
+    assert.match(p.logs.join('\n'), /failed to start.*EADDRINUSE|EADDRINUSE[\s\S]*failed to start/);
+  } finally {
+    blocker.close();
+    d.cleanup();
+  }
+});

@@ -94,10 +94,14 @@ after(async () => {
 test('services start as separate processes', async () => {
   // The first writer kills itself right after its first insert, before committing offsets.
   writer = start('writer', { FAULT_WRITER_KILL_AFTER_INSERTS: '1' });
-  const enricher = start('enricher');
+  const healthPort = await freePort();
+  const enricher = start('enricher', { HEALTH_PORT: String(healthPort) });
   const ingest = start('ingest', { PORT: new URL(ingestUrl).port });
   const query = start('query', { PORT: new URL(queryUrl).port });
   await Promise.all([writer, enricher, ingest, query].map((s) => s.waitForLog(/service ready/)));
+  // A consumer has no API of its own; HEALTH_PORT gives it the probes.
+  assert.equal((await fetch(`http://127.0.0.1:${healthPort}/readyz`)).status, 200);
+  assert.equal((await fetch(`${queryUrl}/readyz`)).status, 200);
 });
 
 test('events from our ingest (Avro) and from kcat (JSON) and a poison message are produced', async () => {

@@ -23,6 +23,11 @@ import { partitionForKey } from './partitioner.ts';
 export interface MemoryBusOptions {
   partitions?: number;
   waitForConsumers?: boolean;
+  /**
+   * Refuse a publish to a topic no consumer group is consuming (the embedded default):
+   * there "published" must mean "will be processed", not "parked in memory".
+   */
+  requireConsumers?: boolean;
   defaultMaxBatchSize?: number;
   log?: Logger;
   /** Backoff after a failed onBatch: starts here, doubles, capped at maxRetryDelayMs. */
@@ -62,6 +67,7 @@ interface Member {
 export function createMemoryBus(options: MemoryBusOptions = {}): EventBus {
   const partitions = options.partitions ?? 1;
   const waitForConsumers = options.waitForConsumers ?? false;
+  const requireConsumers = options.requireConsumers ?? false;
   const log = options.log ?? silentLogger();
   const retryDelayMs = options.retryDelayMs ?? 100;
   const maxRetryDelayMs = options.maxRetryDelayMs ?? 5_000;
@@ -172,6 +178,11 @@ export function createMemoryBus(options: MemoryBusOptions = {}): EventBus {
     async publish(topic: string, messages: OutgoingMessage[]): Promise<void> {
       if (closed) throw new PipelineError(ErrorCodes.SHUTTING_DOWN, 'bus is closed');
       if (messages.length === 0) return;
+      // "Published" must mean "will be processed": with nobody consuming the topic, the
+      // messages would only pile up in memory while the publisher believed them handled.
+      if (requireConsumers && !groupsOf(topic).some((g) => g.members.length > 0)) {
+        throw new PipelineError(ErrorCodes.BUS_UNAVAILABLE, `no consumer group is consuming ${topic}`, { retryable: true });
+      }
       const parts = topicLog(topic);
       const lastOffsetPerPartition = new Map<number, number>();
       const now = Date.now();

@@ -57,3 +57,9 @@ test('a non-object is rejected as a whole', () => {
     if (!r.ok) assert.equal(r.errors[0].field, '(event)');
   }
 });
+
+test('a client cost beyond what the cost column holds is rejected at the edge', () => {
+  const r = parseTraceEvent({ ...base, cost_usd: 1_000_000 });
+  assert.equal(r.ok, false);
+  if (!r.ok) assert.equal(describeErrors(r.errors), 'cost_usd: must be below 1,000,000 USD');
+});

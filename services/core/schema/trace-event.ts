@@ -57,7 +57,8 @@ export const traceEventSchema = z
       system_prompt_hash: optionalText(128),
       input: optionalText(1_000_000),
       output: optionalText(1_000_000),
-      cost_usd: z.number({ error: 'expected a number (USD)' }).min(0, 'must be >= 0').nullish().transform((v) => v ?? null),
+      // Stored as Decimal(18,12): at most 999,999.999999999999 USD per call.
+      cost_usd: z.number({ error: 'expected a number (USD)' }).min(0, 'must be >= 0').lt(1_000_000, 'must be below 1,000,000 USD').nullish().transform((v) => v ?? null),
       metadata: z
         .record(z.string(), z.string({ error: 'metadata values must be strings' }).max(4096), { error: 'expected an object of string values' })
         .refine((m) => Object.keys(m).length <= 64, 'at most 64 keys')

@@ -250,7 +250,7 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): Store {
       if (token !== '' && !TOKEN_RE.test(token)) throw invalid(op, `invalid dedupToken ${JSON.stringify(token)}: [A-Za-z0-9_.:-]{1,256} only`);
       if (rows.length === 0) return;
       const body = jsonEachRow(op, rows);
-      const query = `INSERT INTO ${table} SETTINGS insert_deduplication_token = '${token}', date_time_input_format = 'best_effort' FORMAT JSONEachRow`;
+      const query = `INSERT INTO ${table} SETTINGS insert_deduplication_token = '${token}', deduplicate_blocks_in_dependent_materialized_views = 1, date_time_input_format = 'best_effort' FORMAT JSONEachRow`;
       await request(op, async () => {
         const res = await client.exec({ query, values: Readable.from([body]) });
         await drain(res.stream);
