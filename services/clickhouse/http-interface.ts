@@ -29,14 +29,24 @@
  *   SELECT/WITH/SHOW/DESCRIBE/DESC/EXPLAIN/EXISTS are let through (164 READONLY), and
  *   URL settings are refused except the HTTP-level ones clients send by default and a
  *   few output-format ones (applied before `readonly = 1` on a fresh Session).
- * - the service user may write (INSERT with data, DDL) and pass any setting.
+ *   `readonly = 1` is not enough on chDB (the `file()` scalar function, `DESC url(…)`,
+ *   INTO OUTFILE and system.processes all pass it): an analyst's query is normalised by
+ *   the engine, checked on that normal form and on its `EXPLAIN AST`, and the normal form
+ *   is what runs; functions reaching files, URLs, other servers or processes, table
+ *   functions outside an allow-list and system tables that leak other sessions' queries
+ *   are refused with 497 ACCESS_DENIED (analyst-guard.ts). Analysts' Sessions also carry
+ *   resource limits (DEFAULT_ANALYST_SETTINGS, `analystSettings`), set before
+ *   `readonly = 1` so they cannot be lifted.
+ * - the service user may write (INSERT with data, DDL) and pass any setting; it is
+ *   trusted, and its queries run as sent (after the checks below).
  * - GET requests are read-only for everyone, as on a server.
  *
  * Differences from chDB's own behaviour that this layer closes (chDB is clickhouse-local):
  * - several statements in one text are all executed by chDB; a server refuses them
  *   ("Multi-statements are not allowed") and so does this layer;
  * - `INTO OUTFILE` / `FROM INFILE` would read/write this host's files (even on a
- *   readonly Session): refused;
+ *   readonly Session): refused, whatever separates the keywords (comments, the Unicode
+ *   spaces the engine's lexer skips);
  * - inline INSERT data ends at the first empty line in chDB and the rest is run as SQL:
  *   so INSERT data is never inlined; it is written to a temporary file and inserted with
  *   `INSERT … FROM INFILE`, which reads any format (text or binary) byte for byte;
@@ -50,7 +60,8 @@
  * ignored: every request is independent, as without a session on a server.
  *
  * Not supported: query cancellation (a chDB query runs to completion even if the client
- * goes away), progress headers, external data tables, ClickHouse native compression.
+ * goes away: for analysts, max_execution_time is what stops it), progress headers,
+ * external data tables, ClickHouse native compression.
  */
 import { randomUUID, createHash, timingSafeEqual } from 'node:crypto';
 import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -59,11 +70,21 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { Session } from 'chdb';
+import { Session, type ChdbResult } from 'chdb';
 import type { Logger } from '../core/logger.ts';
 import { ChCodes, ClickHouseHttpError, errorBody, httpStatusForCode } from './ch-errors.ts';
 import { SessionPool } from './session-pool.ts';
 import { SqlLexError, analyzeQuery, isPlainIdentifier, isReadOnlyKind, isStatementKeyword, sqlStringLiteral, type QueryAnalysis } from './sql-analyzer.ts';
+import {
+  checkAst,
+  checkNormalisedText,
+  deniedFunctionSet,
+  normaliseError,
+  normaliseSql,
+  parseAstDump,
+  type AnalystCheckContext,
+  type DeniedFunctions,
+} from './analyst-guard.ts';
 
 export interface ClickHouseHttpUser {
   username: string;
@@ -84,7 +105,11 @@ export interface ClickHouseHttpInterfaceOptions {
   maxQueuedQueries?: number;
   /** Largest request body, after decompression. Default 128 MiB. */
   maxBodyBytes?: number;
-  /** Settings fixed on analysts' Sessions before `readonly = 1`, e.g. { max_execution_time: 60 }. */
+  /**
+   * Settings fixed on analysts' Sessions before `readonly = 1` (so analysts cannot change
+   * them), merged over DEFAULT_ANALYST_SETTINGS; e.g. { max_execution_time: 30 }. A limit
+   * set to 0 is no limit.
+   */
   analystSettings?: Record<string, string | number>;
   log: Logger;
 }
@@ -144,6 +169,20 @@ const ANALYST_OUTPUT_SETTINGS = new Set([
 
 /** chDB (clickhouse-local) defaults that differ from a ClickHouse server's, reset on every Session. */
 const SERVER_PARITY_SQL = 'SET output_format_json_quote_64bit_integers = 1; SET implicit_select = 0; SET allow_introspection_functions = 0; ';
+
+/**
+ * Resource limits on analysts' queries. A chDB query cannot be cancelled (not even when
+ * the client goes away), so these are what stops a runaway one: the engine aborts it
+ * (TIMEOUT_EXCEEDED, MEMORY_LIMIT_EXCEEDED, TOO_MANY_ROWS_OR_BYTES). max_memory_usage is
+ * per query: with the default 4 analyst Sessions at most 8 GB in all. The result limits
+ * bound what this process buffers (a chDB result is held in memory whole).
+ */
+export const DEFAULT_ANALYST_SETTINGS: Readonly<Record<string, number>> = {
+  max_execution_time: 60,
+  max_memory_usage: 2_000_000_000,
+  max_result_rows: 1_000_000,
+  max_result_bytes: 1_000_000_000,
+};
 
 const DEFAULT_FORMAT = 'TabSeparated';
 const OK_BODY = 'Ok.\n';
@@ -271,7 +310,7 @@ export function buildClickHouseHttpInterface(options: ClickHouseHttpInterfaceOpt
   if (service && analysts.some((a) => a.username === service.username)) {
     throw new Error(`buildClickHouseHttpInterface: user ${service.username} is both the service user and an analyst`);
   }
-  const analystSettingsSql = Object.entries(options.analystSettings ?? {})
+  const analystSettingsSql = Object.entries({ ...DEFAULT_ANALYST_SETTINGS, ...options.analystSettings })
     .map(([k, v]) => setStatement(k, String(v)))
     .join('');
   const serviceInit = SERVER_PARITY_SQL;
@@ -279,6 +318,7 @@ export function buildClickHouseHttpInterface(options: ClickHouseHttpInterfaceOpt
   const displayName = hostname();
 
   let meta: EngineMeta = { version: 'unknown', timezone: 'UTC', outputFormats: new Map() };
+  let deniedFunctions: DeniedFunctions = deniedFunctionSet();
   let anchor: Session | undefined;
   let insertDir: string | undefined;
   const pools = {
@@ -303,6 +343,14 @@ export function buildClickHouseHttpInterface(options: ClickHouseHttpInterfaceOpt
       outputFormats.set(name.toLowerCase(), name);
     }
     meta = { version: info.v, timezone: info.tz, outputFormats };
+    // Every table function this engine has that analysts may not use, and aliases.
+    const tableFunctions = (await anchor.queryAsync('SELECT name FROM system.table_functions', { format: 'JSONEachRow' })).text();
+    const aliases = (await anchor.queryAsync("SELECT name, alias_to FROM system.functions WHERE alias_to != ''", { format: 'JSONEachRow' })).text();
+    const rows = <T>(text: string) => text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as T);
+    deniedFunctions = deniedFunctionSet(
+      rows<{ name: string }>(tableFunctions).map((r) => r.name),
+      rows<{ name: string; alias_to: string }>(aliases).map((r) => [r.name, r.alias_to] as const),
+    );
     insertDir = mkdtempSync(join(tmpdir(), 'ch-http-insert-'));
     log.debug({ version: meta.version, dataDir: options.dataDir }, 'ClickHouse HTTP interface ready');
   });
@@ -314,6 +362,37 @@ export function buildClickHouseHttpInterface(options: ClickHouseHttpInterfaceOpt
     anchor = undefined;
     if (insertDir) rmSync(insertDir, { recursive: true, force: true });
   });
+
+  const isFormat = (name: string) => meta.outputFormats.has(name.toLowerCase());
+
+  /**
+   * An analyst's query, normalised by the engine and checked in that form (see
+   * analyst-guard.ts); returns the normal form, which is what must be executed. Runs the
+   * request's prelude first (settings, parameters, USE) so the checks see what the
+   * execution will: `{p:Identifier}` parameters substituted, the current database.
+   */
+  async function checkAnalystQuery(session: Session, prelude: string, text: string, ctx: AnalystCheckContext): Promise<{ sql: string; analysis: QueryAnalysis }> {
+    let row: { normalised?: unknown; again?: unknown };
+    try {
+      row = JSON.parse((await session.queryAsync(prelude + normaliseSql(text), { format: 'JSONEachRow' })).text()) as typeof row;
+    } catch (err) {
+      throw normaliseError(err);
+    }
+    const { normalised, again } = row;
+    if (typeof normalised !== 'string' || typeof again !== 'string') throw ClickHouseHttpError.of('SYNTAX_ERROR', 'Cannot check the query: the engine did not normalise it');
+    if (normalised !== again) {
+      throw ClickHouseHttpError.of('SYNTAX_ERROR', `Cannot check the query: the engine does not format it stably (${JSON.stringify(normalised.slice(0, 200))} is formatted as ${JSON.stringify(again.slice(0, 200))}); write it differently`);
+    }
+    const analysis = checkNormalisedText(normalised, ctx, isFormat);
+    const dump = (await session.queryAsync(`EXPLAIN AST ${normalised}`, { format: 'JSONEachRow' })).text();
+    const lines = dump
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => (JSON.parse(l) as { explain?: unknown }).explain);
+    if (!lines.every((l): l is string => typeof l === 'string')) throw ClickHouseHttpError.of('SYNTAX_ERROR', 'Cannot check the query: unexpected EXPLAIN AST output');
+    checkAst(parseAstDump(lines), ctx);
+    return { sql: normalised, analysis };
+  }
 
   function commonHeaders(reply: FastifyReply): void {
     reply.header('X-ClickHouse-Server-Display-Name', displayName);
@@ -439,8 +518,9 @@ export function buildClickHouseHttpInterface(options: ClickHouseHttpInterfaceOpt
     const defaultFormat = params.get('default_format') || String(req.headers['x-clickhouse-format'] ?? '') || DEFAULT_FORMAT;
 
     // The query text; analysed as latin1 so that offsets are byte offsets into `text`.
+    // For analysts this pass only refuses early: their query is checked again, and
+    // executed, in the engine's normal form (checkAnalystQuery).
     const text = queryParam === '' ? body : Buffer.concat([Buffer.from(`${queryParam}\n`, 'utf8'), body]);
-    const isFormat = (name: string) => meta.outputFormats.has(name.toLowerCase());
     let analysis: QueryAnalysis | undefined;
     if (text.length > 1 << 20) {
       // A large body is usually INSERT data: look for the statement in the first MiB only.
@@ -469,6 +549,13 @@ export function buildClickHouseHttpInterface(options: ClickHouseHttpInterfaceOpt
       }
       const why = user.role === 'analyst' ? '' : '. For queries over HTTP, method GET implies readonly. You should use method POST for modifying queries';
       throw ClickHouseHttpError.of('READONLY', `${user.name}: Cannot execute query in readonly mode${why}`);
+    }
+    if (user.role === 'analyst') {
+      // Values are escaped text (`\n`), as clients send them; a raw line break in an
+      // Identifier parameter would forge lines in the EXPLAIN AST dump the checks read.
+      for (const [k, v] of queryParams) {
+        if (/[\n\r]/.test(v)) throw ClickHouseHttpError.of('BAD_ARGUMENTS', `Query parameter '${k}' contains a raw line break: escape it as \\n`);
+      }
     }
 
     // Per-request state goes into a prelude run on a fresh Session.
@@ -505,8 +592,16 @@ export function buildClickHouseHttpInterface(options: ClickHouseHttpInterfaceOpt
     }
 
     const pool = pools[user.role];
+    const guard: AnalystCheckContext | undefined =
+      user.role === 'analyst' ? { user: user.name, database: database === '' ? 'default' : database, denied: deniedFunctions } : undefined;
+    const rawAnalysis = analysis;
     try {
-      const result = await pool.run(fresh, (session) => session.queryAsync(prelude + sql, { format: defaultFormat }));
+      const { result, executed } = await pool.run(fresh, async (session): Promise<{ result: ChdbResult; executed: QueryAnalysis }> => {
+        if (!guard) return { result: await session.queryAsync(prelude + sql, { format: defaultFormat }), executed: rawAnalysis };
+        const checked = await checkAnalystQuery(session, prelude, sql, guard);
+        return { result: await session.queryAsync(checked.sql, { format: defaultFormat }), executed: checked.analysis };
+      });
+      analysis = executed;
       const bytes = result.bytes();
       let out = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       const elapsedNs = process.hrtime.bigint() - started;

@@ -43,6 +43,21 @@ describe('analyzeQuery', () => {
     assert.deepEqual(analyzeQuery("SELECT {a:String}, { b : UInt8 }, {`c`:Date}, '{d:String}', {'k': 1}").paramNames.sort(), ['a', 'b', 'c']);
   });
 
+  test("Unicode spaces separate tokens as in ClickHouse's lexer (UTF-8 read as latin1, and JS strings)", () => {
+    const latin1 = (q: string) => Buffer.from(q, 'utf8').toString('latin1');
+    for (const sp of ['\u00a0', '\u0085', '\u180e', '\u2000', '\u2003', '\u200b', '\u200d', '\u2028', '\u2029', '\u202f', '\u205f', '\u2060', '\u3000', '\ufeff']) {
+      const q = `SELECT 'x' INTO${sp}OUTFILE '/tmp/x' TRUNCATE`;
+      assert.equal(analyzeQuery(latin1(q)).intoOutfile, true, `latin1 U+${sp.codePointAt(0)!.toString(16)}`);
+      assert.equal(analyzeQuery(q).intoOutfile, true, `string U+${sp.codePointAt(0)!.toString(16)}`);
+      assert.equal(analyzeQuery(latin1(`SELECT 1;${sp}SELECT 2`)).multiStatement, true);
+      assert.equal(analyzeQuery(latin1(`${sp}SELECT${sp}1`)).kind, 'SELECT');
+      assert.equal(analyzeQuery(latin1(`SELECT 1${sp}FORMAT${sp}JSON`), isFormat).outputFormat, 'JSON');
+    }
+    // other non-ASCII text is untouched, inside and outside literals
+    assert.equal(analyzeQuery(latin1("SELECT 'INTO\u00a0OUTFILE', `é`")).intoOutfile, false);
+    assert.equal(analyzeQuery(latin1('SELECT 1 AS été')).kind, 'SELECT');
+  });
+
   test('INSERT … FORMAT: where the statement ends and the data begins', () => {
     const q = 'INSERT INTO db.t (a, format) SETTINGS async_insert = 0 FORMAT JSONEachRow\n{"a":1}\n\nDROP TABLE t';
     const a = analyzeQuery(q);

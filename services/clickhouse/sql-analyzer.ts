@@ -13,8 +13,11 @@
  *
  * It tokenises like ClickHouse's Lexer for everything that can hide a `;` or a keyword:
  * '…' strings (backslash escapes and ''), "…" and `…` identifiers, $tag$…$tag$ heredocs,
- * -- / `# ` / `#!` line comments and nested block comments. It is not a parser: anything
- * it lets through is still parsed (and refused, for read-only users) by the engine.
+ * -- / `# ` / `#!` line comments, nested block comments, and the Unicode spaces the
+ * engine skips like ASCII ones (`INTO<U+00A0>OUTFILE` is INTO OUTFILE). It is not a
+ * parser, and a lexer of our own can always differ from the engine's in some corner:
+ * so analysts' queries are checked again, and executed, in the engine's own normal form
+ * (analyst-guard.ts); for them this pass only gives early, cheap refusals.
  */
 
 export type TokenKind = 'word' | 'quoted' | 'string' | 'number' | 'open' | 'close' | 'semicolon' | 'punct';
@@ -38,6 +41,30 @@ export class SqlLexError extends Error {
 }
 
 const WS = new Set([' ', '\t', '\n', '\r', '\f', '\v']);
+
+/** Non-ASCII code points ClickHouse's lexer skips as whitespace (skipWhitespacesUTF8):
+ *  U+0085 U+00A0 U+180E U+2000–U+200D U+2028 U+2029 U+202F U+205F U+2060 U+3000 U+FEFF. */
+const UNICODE_SPACES = new Set([0x85, 0xa0, 0x180e, 0x2028, 0x2029, 0x202f, 0x205f, 0x2060, 0x3000, 0xfeff]);
+for (let c = 0x2000; c <= 0x200d; c++) UNICODE_SPACES.add(c);
+
+/**
+ * Length of the Unicode whitespace at `i`, 0 if none. Works on both kinds of text the
+ * analyser sees: UTF-8 bytes decoded as latin1 (one char per byte: C2 A0, E3 80 80, …)
+ * and ordinary JS strings (U+00A0, U+3000, …).
+ */
+export function unicodeSpaceLength(s: string, i: number): number {
+  const c = s.charCodeAt(i);
+  if (c < 0x80) return 0;
+  const d = s.charCodeAt(i + 1);
+  const e = s.charCodeAt(i + 2);
+  if (c === 0xc2 && (d === 0x85 || d === 0xa0)) return 2;
+  if (c === 0xe1 && d === 0xa0 && e === 0x8e) return 3;
+  if (c === 0xe2 && d === 0x80 && ((e >= 0x80 && e <= 0x8d) || e === 0xa8 || e === 0xa9 || e === 0xaf)) return 3;
+  if (c === 0xe2 && d === 0x81 && (e === 0x9f || e === 0xa0)) return 3;
+  if (c === 0xe3 && d === 0x80 && e === 0x80) return 3;
+  if (c === 0xef && d === 0xbb && e === 0xbf) return 3;
+  return UNICODE_SPACES.has(c) ? 1 : 0;
+}
 
 function isWordStart(c: string): boolean {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c === '_' || c.charCodeAt(0) >= 0x80;
@@ -72,6 +99,11 @@ export class Lexer {
         this.pos++;
         continue;
       }
+      const u = unicodeSpaceLength(s, this.pos);
+      if (u > 0) {
+        this.pos += u;
+        continue;
+      }
       if (c === '-' && s[this.pos + 1] === '-') {
         this.skipLine();
         continue;
@@ -104,7 +136,7 @@ export class Lexer {
       this.pos++;
       while (this.pos < n) {
         const d = s[this.pos]!;
-        if (isWordChar(d) || d === '.') {
+        if ((isWordChar(d) || d === '.') && unicodeSpaceLength(s, this.pos) === 0) {
           this.pos++;
           continue;
         }
@@ -119,7 +151,7 @@ export class Lexer {
     }
     if (isWordStart(c)) {
       this.pos++;
-      while (this.pos < n && isWordChar(s[this.pos]!)) this.pos++;
+      while (this.pos < n && isWordChar(s[this.pos]!) && unicodeSpaceLength(s, this.pos) === 0) this.pos++;
       return this.token('word', start);
     }
     this.pos++;
