@@ -16,6 +16,7 @@ const SERVICES: Record<string, () => Promise<{ start: Starter }>> = {
   writer: () => import('./writer/main.ts'),
   query: () => import('./query/main.ts'),
   clickhouse: () => import('./clickhouse/main.ts'),
+  evaluator: () => import('./evaluator/main.ts'),
 };
 
 const name = process.argv[2];

@@ -10,6 +10,7 @@ import type { Logger } from '../core/logger.ts';
 import { embeddedStoreFromConfig, migrate, pricerFromConfig, topicsOf } from '../core/wiring.ts';
 import { buildClickHouseHttpInterface } from '../clickhouse/http-interface.ts';
 import { createEnricher } from '../enricher/enricher.ts';
+import { evaluatorFromSettings, settingsFromConfig } from '../evaluator/main.ts';
 import { registerFeedbackRoutes } from '../ingest/feedback-routes.ts';
 import { registerIngestRoutes } from '../ingest/routes.ts';
 import { registerQueryRoutes } from '../query/routes.ts';
@@ -28,7 +29,7 @@ export interface EmbeddedPipeline extends RunningService {
  * ClickHouse engine on DATA_DIR, also served on the ClickHouse HTTP interface.
  * Start order: store → migrations → writer → enricher → HTTP; stop in reverse.
  */
-export async function startEmbeddedPipeline(config: Config, log: Logger): Promise<EmbeddedPipeline> {
+export async function startEmbeddedPipeline(config: Config, log: Logger, options: { env?: Readonly<Record<string, string | undefined>> } = {}): Promise<EmbeddedPipeline> {
   mkdirSync(config.DATA_DIR, { recursive: true });
   let ready = false;
   const store = embeddedStoreFromConfig(config, log.child({ component: 'store' }));
@@ -51,8 +52,11 @@ export async function startEmbeddedPipeline(config: Config, log: Logger): Promis
     dedupWarmMinutes: config.WRITER_DEDUP_WARM_MINUTES,
   });
   const enricher = createEnricher({ bus, registry, pricer, log, topics, group: config.ENRICHER_GROUP, maxBatchSize: config.ENRICHER_BATCH_SIZE });
+  // Judge API keys are looked up by the env var names the rules file chooses.
+  const evaluator = evaluatorFromSettings({ bus, registry, pricer, log, topics, settings: { ...settingsFromConfig(config), env: options.env ?? {} } });
   await writer.start();
   await enricher.start();
+  await evaluator.start();
 
   const app = createHttpApp({ log, bodyLimit: config.INGEST_MAX_BODY_BYTES });
   registerHealthRoutes(app, [() => ready, () => store.ping()]);
@@ -80,6 +84,7 @@ export async function startEmbeddedPipeline(config: Config, log: Logger): Promis
     apiAddress = await app.listen({ host: config.HOST, port: config.PORT });
   } catch (err) {
     await Promise.allSettled([app.close(), chApp.close()]);
+    await evaluator.stop();
     await enricher.stop();
     await writer.stop();
     await bus.close();
@@ -98,6 +103,7 @@ export async function startEmbeddedPipeline(config: Config, log: Logger): Promis
       if (config.SHUTDOWN_DRAIN_MS > 0) await new Promise((r) => setTimeout(r, config.SHUTDOWN_DRAIN_MS));
       await app.close(); // no new ingest; in-flight requests finish
       await chApp.close();
+      await evaluator.stop();
       await enricher.stop();
       await writer.stop();
       await bus.close();

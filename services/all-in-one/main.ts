@@ -10,7 +10,7 @@ if (process.argv.includes('--check-config')) {
   process.exit(0);
 }
 const log = createLogger({ level: config.LOG_LEVEL, name: 'all-in-one' });
-const pipeline = await startEmbeddedPipeline(config, log).catch((err: unknown) => {
+const pipeline = await startEmbeddedPipeline(config, log, { env: process.env }).catch((err: unknown) => {
   log.fatal({ err }, 'the pipeline failed to start');
   process.exit(1);
 });

@@ -49,6 +49,14 @@ export const configSchema = z.object({
   INGEST_PUBLISH_FORMAT: z.enum(['avro', 'json']).default('avro'),
   INGEST_ACK_TIMEOUT_MS: int(15_000, 100),
 
+  EVALS_FILE: str('schemas/evals/evals.example.json'),
+  EVALUATOR_GROUP: str('llm-evaluator'),
+  EVALUATOR_BATCH_SIZE: int(500, 1, 100_000),
+  EVALUATOR_PENDING_CRON: str('*/2 * * * * *'),
+  /** Default OpenAI-compatible judge endpoint (…/v1); unset disables judge rules without their own base_url. */
+  JUDGE_BASE_URL: z.url({ error: 'expected a URL such as http://localhost:11434/v1' }).optional(),
+  JUDGE_MODEL: str('gpt-4o-mini'),
+
   PRICE_TABLE: str('schemas/pricing/prices.json'),
   PRICES_FILE: z.string().optional(),
 

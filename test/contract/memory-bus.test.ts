@@ -21,3 +21,21 @@ test('regression: with requireConsumers, publishing to a topic nobody consumes i
   await assert.rejects(bus.publish('nobody-reads-this', [{ key: 'k', value: Buffer.from('v') }]), /no consumer group is consuming nobody-reads-this/);
   await bus.close();
 });
+
+test('a group subscribed with awaitedByPublishers: false is not waited for, and still gets every message', async () => {
+  const bus = createMemoryBus({ waitForConsumers: true, requireConsumers: true });
+  const seen: string[] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  // This group blocks until released; a publish must not wait for it.
+  const slow = await bus.subscribe({ topics: ['t'], group: 'async', awaitedByPublishers: false, onBatch: async (b) => { await gate; seen.push(...b.messages.map((m) => m.value.toString())); } });
+  const fast = await bus.subscribe({ topics: ['t'], group: 'sync', onBatch: async () => {} });
+  await bus.publish('t', [{ key: 'k', value: Buffer.from('a') }]);
+  assert.deepEqual(seen, []);
+  release();
+  while (seen.length < 1) await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(seen, ['a']);
+  await slow.close();
+  await fast.close();
+  await bus.close();
+});

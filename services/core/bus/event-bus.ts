@@ -52,6 +52,14 @@ export interface SubscribeOptions {
    * (the writer's "max delay"). Default: deliver what is there at once.
    */
   maxWaitMs?: number;
+  /**
+   * In-process bus with waitForConsumers: whether a publish waits until this group has
+   * processed the messages (default true). A group that is not part of the acknowledged
+   * path — the evaluator, whose work is sampled and asynchronous, and which itself
+   * publishes upstream — sets false, so ingest latency never includes judge calls and no
+   * cycle of waits can form. Kafka ignores it (a publish waits for the broker only).
+   */
+  awaitedByPublishers?: boolean;
 }
 
 export interface Subscription {

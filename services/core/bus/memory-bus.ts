@@ -52,6 +52,8 @@ interface GroupState {
   committed: number[]; // next offset to deliver, per partition
   members: Member[];
   waiters: Set<Waiter>;
+  /** Whether publishers with waitForConsumers wait for this group (SubscribeOptions.awaitedByPublishers). */
+  awaited: boolean;
 }
 
 interface Member {
@@ -205,6 +207,7 @@ export function createMemoryBus(options: MemoryBusOptions = {}): EventBus {
       if (!waitForConsumers) return;
       const pending: Promise<void>[] = [];
       for (const g of groupsOf(topic)) {
+        if (!g.awaited) continue;
         for (const [partition, offset] of lastOffsetPerPartition) {
           if (g.committed[partition] > offset) continue;
           pending.push(new Promise<void>((resolve, reject) => g.waiters.add({ partition, offset, resolve, reject })));
@@ -231,7 +234,7 @@ export function createMemoryBus(options: MemoryBusOptions = {}): EventBus {
         if (!g) {
           const parts = topicLog(topic);
           const start = opts.fromBeginning === false ? parts.map((p) => p.base + p.messages.length) : parts.map((p) => p.base);
-          g = { topic, committed: start, members: [], waiters: new Set() };
+          g = { topic, committed: start, members: [], waiters: new Set(), awaited: opts.awaitedByPublishers ?? true };
           groups.set(key, g);
         }
         // One active member per group, like a Kafka group with one partition set:
