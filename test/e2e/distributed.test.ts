@@ -1,6 +1,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startMockKafka, type MockKafka } from '../helpers/mock-kafka.ts';
 import { eventually, freePort, startService, type ServiceProcess } from '../helpers/service-process.ts';
 import { expectedCostPico, picoToUsdText } from '../helpers/expected-cost.ts';
@@ -38,7 +40,9 @@ const httpEvents = Array.from({ length: HTTP_EVENTS }, (_, i) => ({
   cached_input_tokens: i % 5 === 0 ? 500 : 0,
   output_tokens: 100 + (i % 7),
   latency_ms: 500 + i,
+  output: i % 2 === 0 ? 'a short answer' : 'a much longer answer with many more words than the rule allows',
 }));
+const SEARCH_EVENTS = httpEvents.filter((e) => e.feature === 'search').length;
 const kcatEvents = Array.from({ length: KCAT_EVENTS }, (_, i) => ({
   trace_id: `kcat-${i}`,
   timestamp: ts(i),
@@ -80,6 +84,9 @@ before(async () => {
     WRITER_BATCH_SIZE: '40',
     ENRICHER_BATCH_SIZE: '50',
   };
+  const rules = join(dir.path, 'evals.json');
+  writeFileSync(rules, JSON.stringify({ version: 1, rules: [{ name: 'concise', sample_rate: 1, filter: { feature: 'search' }, evaluator: { type: 'max_length', max_words: 5 } }] }));
+  env.EVALS_FILE = rules;
   const ch = startService('clickhouse', { DATA_DIR: dir.path, CLICKHOUSE_HTTP_PORT: String(chPort), CLICKHOUSE_SERVICE_PASSWORD: SERVICE_PASSWORD });
   services.push(ch);
   await ch.waitForLog(/ClickHouse HTTP interface listening/);
@@ -98,7 +105,8 @@ test('services start as separate processes', async () => {
   const enricher = start('enricher', { HEALTH_PORT: String(healthPort) });
   const ingest = start('ingest', { PORT: new URL(ingestUrl).port });
   const query = start('query', { PORT: new URL(queryUrl).port });
-  await Promise.all([writer, enricher, ingest, query].map((s) => s.waitForLog(/service ready/)));
+  const evaluator = start('evaluator');
+  await Promise.all([writer, enricher, ingest, query, evaluator].map((s) => s.waitForLog(/service ready/)));
   // A consumer has no API of its own; HEALTH_PORT gives it the probes.
   assert.equal((await fetch(`http://127.0.0.1:${healthPort}/readyz`)).status, 200);
   assert.equal((await fetch(`${queryUrl}/readyz`)).status, 200);
@@ -149,6 +157,26 @@ test('every event lands exactly once, in traces and in the rollups', async () =>
   const kcatRow = body.rows.find((r) => r.feature === 'kcat-app');
   assert.equal(kcatRow?.requests, KCAT_EVENTS);
   assert.equal(body.rows.reduce((s, r) => s + r.requests, 0), total);
+});
+
+test('evals (evaluator process) and user feedback (ingest) reach scores and the quality API', async () => {
+  const fb = await fetch(`${ingestUrl}/v1/feedback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ trace_id: 'http-0', value: 'up' }) });
+  assert.equal(fb.status, 202, await fb.text());
+  const counts = await eventually(
+    () => sql('SELECT source, count() AS n FROM scores FINAL GROUP BY source ORDER BY source'),
+    (r) => r.length === 2 && Number(r[0].n) === SEARCH_EVENTS && Number(r[1].n) === 1,
+    60_000,
+    `${SEARCH_EVENTS} eval scores and 1 feedback`,
+  );
+  assert.deepEqual(counts.map((r) => r.source), ['eval', 'user']);
+  const res = await fetch(`${queryUrl}/v1/metrics/quality?interval=none&group_by=name,feature&source=eval&from=${encodeURIComponent(new Date(now - 3600_000).toISOString())}`);
+  const body = (await res.json()) as { rows: { name: string; feature: string; count: number; mean: number }[] };
+  assert.equal(body.rows.length, 1);
+  assert.equal(body.rows[0].feature, 'search');
+  assert.equal(body.rows[0].count, SEARCH_EVENTS);
+  // Even-indexed events have the short output; search events are those with i % 3 === 0.
+  const expectedPass = httpEvents.filter((e, i) => e.feature === 'search' && i % 2 === 0).length / SEARCH_EVENTS;
+  assert.ok(Math.abs(body.rows[0].mean - expectedPass) < 1e-9, `mean ${body.rows[0].mean} vs ${expectedPass}`);
 });
 
 test('the poison message is in the DLQ with its source and reason', async () => {
