@@ -80,6 +80,8 @@ export async function start(config: Config, log: Logger, settings?: Partial<Eval
     env: process.env,
     ...settings,
   };
+  // Validate the rules before anything else, so a bad file is the error a user sees.
+  loadRulesFile(resolve(REPO_ROOT, full.evalsFile));
   const registry = loadAvroRegistry();
   const pricer = pricerFromConfig(config);
   const bus = kafkaBusFromConfig(config, log);

@@ -86,3 +86,20 @@ test('a taken port fails the start cleanly with exit code 1 and the reason', asy
     d.cleanup();
   }
 });
+
+test('the evaluator refuses to start on a bad rules file and names every bad field', async () => {
+  const d = tempDir('e2e-bad-rules');
+  try {
+    const { writeFileSync } = await import('node:fs');
+    const file = `${d.path}/evals.json`;
+    writeFileSync(file, JSON.stringify({ version: 1, rules: [{ name: 'x', sample_rate: 2, evaluator: { type: 'regex', pattern: '([' } }] }));
+    const p = startService('evaluator', { EVALS_FILE: file, KAFKA_BROKERS: '127.0.0.1:1' });
+    const exit = await p.exited;
+    assert.equal(exit.code, 1);
+    const out = p.logs.join('\n');
+    assert.match(out, /rules\[0\]\.sample_rate: must be <= 1/);
+    assert.match(out, /rules\[0\]\.evaluator\.pattern: invalid regex/);
+  } finally {
+    d.cleanup();
+  }
+});
