@@ -41,7 +41,10 @@ export interface ConvertReport {
 }
 
 export interface ConvertOptions {
-  /** effective_from of every imported price; the snapshot has no dates. Default 1970-01-01. */
+  /**
+   * effective_from of every imported price; the snapshot has no dates. Default 1970-01-01.
+   * (A refresh of an existing table re-dates changed prices itself: see price-merge.ts.)
+   */
   effectiveFrom?: string;
   source?: string;
 }
@@ -183,7 +186,12 @@ export function convertLiteLLM(sourceText: string, opts: ConvertOptions = {}): {
 const PRICE_ORDER = ['effective_from', 'input', 'output', 'cache_read', 'cache_write', 'reasoning'] as const;
 const TIER_ORDER = ['input', 'output', 'cache_read', 'cache_write'] as const;
 
-function canonicalPrice(p: PriceJson): Record<string, unknown> {
+/**
+ * A price's fields in the file's fixed order (effective_from, input, output, cache_read,
+ * cache_write, reasoning, above_<N>k by N, each tier's fields in order), undefined fields
+ * dropped. Two prices are equal iff their canonical JSON texts are.
+ */
+export function canonicalPrice(p: PriceJson): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const rec = p as unknown as Record<string, unknown>;
   for (const f of PRICE_ORDER) if (rec[f] !== undefined) out[f] = rec[f];
