@@ -5,6 +5,7 @@ import type { Logger } from '../core/logger.ts';
 import { encodeScore, type Score } from '../core/schema/score.ts';
 import { describeErrors, type FieldError } from '../core/schema/trace-event.ts';
 import { feedbackToScore, parseFeedbackItem } from './feedback-schema.ts';
+import { publishOr503 } from './publish-or-503.ts';
 
 export interface FeedbackDeps {
   bus: EventBus;
@@ -29,7 +30,6 @@ export interface FeedbackResult {
   errors?: FieldError[];
 }
 
-const RETRY_AFTER_SECONDS = '5';
 const DEFAULT_MAX_ITEMS = 1_000;
 
 /**
@@ -81,23 +81,16 @@ export function registerFeedbackRoutes(app: FastifyInstance, deps: FeedbackDeps)
     }
 
     const messages: OutgoingMessage[] = [...scores.values()].map((s) => ({ key: s.trace_id, value: encodeScore(deps.registry, s) }));
-    try {
-      await withTimeout(deps.bus.publish(deps.topic, messages), deps.ackTimeoutMs);
-    } catch (err) {
-      log.warn({ err: (err as Error).message, scores: messages.length }, 'publish failed; answering 503');
-      return reply
-        .code(503)
-        .header('retry-after', RETRY_AFTER_SECONDS)
-        .send({ error: 'unavailable', message: 'the feedback could not be handed to the pipeline; retry later (a retry replaces, never duplicates, a score)' });
-    }
+    const published = await publishOr503(reply, {
+      bus: deps.bus,
+      topic: deps.topic,
+      messages,
+      ackTimeoutMs: deps.ackTimeoutMs,
+      log,
+      countField: 'scores',
+      message: 'the feedback could not be handed to the pipeline; retry later (a retry replaces, never duplicates, a score)',
+    });
+    if (!published) return reply;
     return reply.code(rejected === 0 ? 202 : 207).send({ accepted, rejected, results });
   });
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no acknowledgement within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }

@@ -12,7 +12,8 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Score } from '../core/schema/score.ts';
-import { formatPath, type FieldError, type ParseResult } from '../core/schema/trace-event.ts';
+import { issuesToFieldErrors } from '../core/schema/field-errors.ts';
+import type { FieldError, ParseResult } from '../core/schema/trace-event.ts';
 
 export const DEFAULT_FEEDBACK_NAME = 'user_feedback';
 export const FEEDBACK_EVALUATOR = 'feedback';
@@ -111,18 +112,7 @@ export function parseFeedbackItem(input: unknown): ParseResult<FeedbackItem> {
   }
   const errors: FieldError[] = [];
   const result = itemSchema.safeParse(input);
-  if (!result.success) {
-    const record = input as Record<string, unknown>;
-    for (const issue of result.error.issues) {
-      if (issue.code === 'unrecognized_keys') {
-        for (const key of issue.keys) errors.push({ field: formatPath([...issue.path, key]), message: 'unknown field' });
-      } else if (issue.path.length === 1 && issue.code === 'invalid_type' && record[issue.path[0] as string] === undefined) {
-        errors.push({ field: formatPath(issue.path), message: 'required field is missing' });
-      } else {
-        errors.push({ field: formatPath(issue.path) || '(feedback)', message: issue.message });
-      }
-    }
-  }
+  if (!result.success) errors.push(...issuesToFieldErrors(result.error.issues, input, '(feedback)'));
   const raw = input as { value?: unknown; scale?: unknown };
   const scale = SCALES.includes(raw.scale as (typeof SCALES)[number]) ? (raw.scale as (typeof SCALES)[number]) : undefined;
   const normalised = normaliseValue(raw.value, scale, errors);

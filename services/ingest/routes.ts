@@ -4,6 +4,7 @@ import type { AvroRegistry } from '../core/codec/avro-registry.ts';
 import { encodeRawTraceAvro } from '../core/codec/trace-codec.ts';
 import type { Logger } from '../core/logger.ts';
 import { describeErrors, parseTraceEvent, type FieldError, type TraceEvent } from '../core/schema/trace-event.ts';
+import { publishOr503 } from './publish-or-503.ts';
 
 export interface IngestDeps {
   bus: EventBus;
@@ -23,8 +24,6 @@ export interface EventResult {
   error?: string;
   errors?: FieldError[];
 }
-
-const RETRY_AFTER_SECONDS = '5';
 
 /**
  * POST /v1/traces {"traces":[…]}: per-event validation, then one publish of the valid
@@ -65,24 +64,17 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): vo
       key: e.trace_id,
       value: deps.publishFormat === 'avro' ? encodeRawTraceAvro(deps.registry, e) : Buffer.from(JSON.stringify(e)),
     }));
-    try {
-      await withTimeout(deps.bus.publish(deps.topic, messages), deps.ackTimeoutMs);
-    } catch (err) {
-      log.warn({ err: (err as Error).message, events: messages.length }, 'publish failed; answering 503');
-      return reply
-        .code(503)
-        .header('retry-after', RETRY_AFTER_SECONDS)
-        .send({ error: 'unavailable', message: 'the events could not be handed to the pipeline; retry later (events carry trace_id, so a retry does not double count)' });
-    }
+    const published = await publishOr503(reply, {
+      bus: deps.bus,
+      topic: deps.topic,
+      messages,
+      ackTimeoutMs: deps.ackTimeoutMs,
+      log,
+      countField: 'events',
+      message: 'the events could not be handed to the pipeline; retry later (events carry trace_id, so a retry does not double count)',
+    });
+    if (!published) return reply;
     if (rejected === 0) return reply.code(202).send({ accepted: valid.length, rejected: 0 });
     return reply.code(207).send({ accepted: valid.length, rejected, results });
   });
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no acknowledgement within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }

@@ -1,18 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  lnGamma,
-  meanCi95,
-  normalCdf,
-  regularizedBeta,
-  studentTCdf,
-  studentTQuantile,
-  twoProportionOneSided,
-  welchOneSided,
-  type SampleSummary,
-} from './quality-stats.ts';
+import { meanCi95, twoProportionOneSided, welchOneSided, type SampleSummary } from './quality-stats.ts';
 
-/** Reference values computed with SciPy 1.17 (scipy.stats.t / norm / ttest_ind). */
+/**
+ * Reference values computed with SciPy 1.17 (scipy.stats.t / norm / ttest_ind). The
+ * distribution functions are tested in ../core/statistics.test.ts.
+ */
 function close(actual: number | null, expected: number, tol: number, what: string): void {
   assert.ok(actual !== null && Math.abs(actual - expected) <= tol, `${what}: got ${actual}, expected ${expected} ± ${tol}`);
 }
@@ -23,45 +16,6 @@ function summary(xs: number[]): SampleSummary {
   const variance = n > 1 ? xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1) : null;
   return { n, mean, variance };
 }
-
-describe('special functions', () => {
-  it('ln Γ matches known values', () => {
-    close(lnGamma(0.3), 1.0957979948180752, 1e-12, 'lnΓ(0.3)');
-    close(lnGamma(10.5), 13.940625219403763, 1e-12, 'lnΓ(10.5)');
-    close(lnGamma(171.2), 707.6009268476702, 1e-9, 'lnΓ(171.2)');
-  });
-
-  it('regularised incomplete beta matches the Beta CDF', () => {
-    close(regularizedBeta(0.3, 2.5, 0.5), 0.018927124071945658, 1e-12, 'I_0.3(2.5, 0.5)');
-  });
-
-  it("Student's t CDF, including fractional degrees of freedom and far tails", () => {
-    close(studentTCdf(-2.0, 10), 0.03669401738537018, 1e-12, 't(-2, 10)');
-    close(studentTCdf(1.5, 3.7), 0.8932009153989933, 1e-12, 't(1.5, 3.7)');
-    close(studentTCdf(-0.3, 1), 0.4072264209222577, 1e-12, 't(-0.3, 1)');
-    close(studentTCdf(3.0, 2.5), 0.9637119522254841, 1e-12, 't(3, 2.5)');
-    close(studentTCdf(-40, 3), 1.7190340394579253e-5, 1e-15, 't(-40, 3)');
-    close(studentTCdf(-7.5, 250.3), 5.54395550654836e-13, 1e-18, 't(-7.5, 250.3)');
-  });
-
-  it("Student's t quantiles", () => {
-    close(studentTQuantile(0.975, 10), 2.228138851986274, 1e-10, 'q(0.975, 10)');
-    close(studentTQuantile(0.975, 1), 12.706204736174694, 1e-9, 'q(0.975, 1)');
-    close(studentTQuantile(0.975, 29), 2.045229642132703, 1e-10, 'q(0.975, 29)');
-    close(studentTQuantile(0.975, 1000), 1.9623390808264083, 1e-10, 'q(0.975, 1000)');
-    close(studentTQuantile(0.975, 4.5), 2.6589123472044034, 1e-10, 'q(0.975, 4.5)');
-    close(studentTQuantile(0.025, 2.5), -3.5746548420036817, 1e-10, 'q(0.025, 2.5)');
-  });
-
-  it('normal CDF', () => {
-    close(normalCdf(-1.959963984540054), 0.025, 1e-14, 'Φ(-1.96)');
-    close(normalCdf(-2), 0.022750131948179195, 1e-14, 'Φ(-2)');
-    close(normalCdf(0.5), 0.6914624612740131, 1e-14, 'Φ(0.5)');
-    close(normalCdf(3.2), 0.9993128620620841, 1e-14, 'Φ(3.2)');
-    close(normalCdf(-0.1), 0.460172162722971, 1e-14, 'Φ(-0.1)');
-    close(normalCdf(-6), 9.865876450376946e-10, 1e-20, 'Φ(-6)');
-  });
-});
 
 describe('Welch one-sided t-test', () => {
   const baseline = summary([0.9, 0.8, 0.85, 0.95, 0.7, 0.9, 0.88, 0.92]);

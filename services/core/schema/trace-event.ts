@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { issuesToFieldErrors, type FieldError } from './field-errors.ts';
+
+export { formatPath, type FieldError } from './field-errors.ts';
 
 /**
  * The trace event at the edges (HTTP JSON, JSON on Kafka, decoded Avro), mirroring
@@ -80,11 +83,6 @@ export const traceEventSchema = z
 
 export type TraceEvent = z.output<typeof traceEventSchema>;
 
-export interface FieldError {
-  field: string;
-  message: string;
-}
-
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
 
 /** Validate one event; errors name the field (`metadata.team`, `input_tokens`, …). */
@@ -94,27 +92,7 @@ export function parseTraceEvent(input: unknown): ParseResult<TraceEvent> {
   }
   const result = traceEventSchema.safeParse(input);
   if (result.success) return { ok: true, value: result.data };
-  const record = input as Record<string, unknown>;
-  const errors: FieldError[] = [];
-  for (const issue of result.error.issues) {
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) errors.push({ field: formatPath([...issue.path, key]), message: 'unknown field' });
-    } else if (issue.path.length === 1 && issue.code === 'invalid_type' && record[issue.path[0] as string] === undefined) {
-      errors.push({ field: formatPath(issue.path), message: 'required field is missing' });
-    } else {
-      errors.push({ field: formatPath(issue.path) || '(event)', message: issue.message });
-    }
-  }
-  return { ok: false, errors };
-}
-
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const p of path) {
-    if (typeof p === 'number') out += `[${p}]`;
-    else out += out ? `.${String(p)}` : String(p);
-  }
-  return out;
+  return { ok: false, errors: issuesToFieldErrors(result.error.issues, input, '(event)') };
 }
 
 export function describeErrors(errors: FieldError[]): string {
