@@ -14,6 +14,7 @@ import { evaluatorFromSettings, settingsFromConfig } from '../evaluator/main.ts'
 import { registerFeedbackRoutes } from '../ingest/feedback-routes.ts';
 import { registerIngestRoutes } from '../ingest/routes.ts';
 import { registerQueryRoutes } from '../query/routes.ts';
+import { createMemoryBatchLog } from '../writer/batch-log.ts';
 import { createWriter } from '../writer/writer.ts';
 
 export interface EmbeddedPipeline extends RunningService {
@@ -50,6 +51,11 @@ export async function startEmbeddedPipeline(config: Config, log: Logger, options
     maxDelayMs: config.WRITER_MAX_DELAY_MS,
     dedupWindow: config.WRITER_DEDUP_WINDOW,
     dedupWarmMinutes: config.WRITER_DEDUP_WARM_MINUTES,
+    // The in-process bus restarts its offsets at 0: a persisted batch log, or tokens made of
+    // offsets alone, would match a new run's messages to the last run's batches, and
+    // ClickHouse would drop them as duplicates.
+    batchLog: createMemoryBatchLog(),
+    tokenEpoch: `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`,
   });
   const enricher = createEnricher({ bus, registry, pricer, log, topics, group: config.ENRICHER_GROUP, maxBatchSize: config.ENRICHER_BATCH_SIZE });
   // Judge API keys are looked up by the env var names the rules file chooses.

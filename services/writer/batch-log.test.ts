@@ -30,3 +30,16 @@ test('a delivery that holds only the head of a logged batch is marked partial an
 test('logged batches before the delivery are ignored', () => {
   assert.deepEqual(planBatches({ first: 20, last: 21 }, [{ first: 10, last: 14, token: 'A' }], fresh), [{ first: 20, last: 21, token: 'new:20-21', partial: false }]);
 });
+
+test('the in-memory batch log returns what was recorded until it is committed', async () => {
+  const { createMemoryBatchLog } = await import('./batch-log.ts');
+  const log = createMemoryBatchLog();
+  await log.record('t', 0, { first: 0, last: 9, token: 'A' }, 10);
+  await log.record('t', 0, { first: 10, last: 19, token: 'B' }, 10);
+  assert.deepEqual((await log.pending('t', 0, 5)).map((b) => b.token), ['A', 'B']);
+  assert.deepEqual(await log.pending('t', 1, 0), [], 'per partition');
+  log.committed?.('t', 0, 9);
+  assert.deepEqual((await log.pending('t', 0, 0)).map((b) => b.token), ['B']);
+  log.committed?.('t', 0, 19);
+  assert.deepEqual(await log.pending('t', 0, 0), []);
+});

@@ -22,6 +22,8 @@ export interface BatchLog {
   /** Logged batches of this partition whose range ends at or after `fromOffset`, oldest first. */
   pending(topic: string, partition: number, fromOffset: number): Promise<LoggedBatch[]>;
   record(topic: string, partition: number, batch: LoggedBatch, rows: number): Promise<void>;
+  /** Offsets up to `last` are committed: their logged batches will never be replayed. Optional. */
+  committed?(topic: string, partition: number, last: number): void;
 }
 
 const PENDING_SQL = `
@@ -46,6 +48,39 @@ export function createBatchLog(store: Store, group: string): BatchLog {
       await store.insert('writer_batches', [
         { consumer_group: group, topic, partition, first_offset: batch.first, last_offset: batch.last, token: batch.token, rows },
       ]);
+    },
+  };
+}
+
+/**
+ * The batch log for the in-process bus. Its offsets live in memory and restart at 0 with
+ * the process, so the log must not outlive the process either: a persisted log
+ * (writer_batches) would be read back against NEW messages at the same offsets and
+ * its old tokens reused, so ClickHouse would drop those new rows as duplicates.
+ * Within the process it does what writer_batches does (redeliveries after a failed
+ * insert are re-cut along the same batches), without an insert per batch.
+ */
+export function createMemoryBatchLog(): BatchLog {
+  const logs = new Map<string, LoggedBatch[]>();
+  const keyOf = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+  return {
+    async pending(topic, partition, fromOffset) {
+      return (logs.get(keyOf(topic, partition)) ?? []).filter((b) => b.last >= fromOffset).map((b) => ({ ...b }));
+    },
+    async record(topic, partition, batch) {
+      const key = keyOf(topic, partition);
+      const list = (logs.get(key) ?? []).filter((b) => b.first !== batch.first);
+      list.push({ first: batch.first, last: batch.last, token: batch.token });
+      list.sort((a, b) => a.first - b.first);
+      logs.set(key, list);
+    },
+    committed(topic, partition, last) {
+      const key = keyOf(topic, partition);
+      const list = logs.get(key);
+      if (!list) return;
+      const left = list.filter((b) => b.last > last);
+      if (left.length === 0) logs.delete(key);
+      else logs.set(key, left);
     },
   };
 }

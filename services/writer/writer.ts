@@ -3,7 +3,7 @@ import type { AvroRegistry } from '../core/codec/avro-registry.ts';
 import { toDeadLetter } from '../core/dlq.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Store } from '../core/store/store.ts';
-import { batchToken, createBatchLog, planBatches, type LoggedBatch, type PlannedBatch } from './batch-log.ts';
+import { batchToken, createBatchLog, planBatches, type BatchLog, type LoggedBatch, type PlannedBatch } from './batch-log.ts';
 import { toDlqRow } from './dlq-row.ts';
 import { insertIsolatingBadRows } from './isolate-bad-rows.ts';
 import { RecentIds, WARM_RECENT_IDS_SQL } from './recent-ids.ts';
@@ -27,6 +27,18 @@ export interface WriterDeps {
   dedupWindow: number;
   /** At start, remember the trace_ids received in this many past minutes. */
   dedupWarmMinutes: number;
+  /**
+   * Where batches are logged before their insert. Default: the writer_batches table
+   * (survives restarts, like Kafka's committed offsets). With the in-process bus pass
+   * createMemoryBatchLog(): that bus's offsets do not survive a restart either.
+   */
+  batchLog?: BatchLog;
+  /**
+   * Mixed into every dedup token. The in-process bus restarts its offsets at 0, so its
+   * tokens (group:topic:partition:first-last) would repeat across runs and ClickHouse would
+   * drop a new run's rows as duplicates of the last run's: pass a per-process value there.
+   */
+  tokenEpoch?: string;
   /** Test-only fault injection: called after an insert resolved, before the offsets are committed. */
   afterInsert?: () => void;
 }
@@ -63,7 +75,8 @@ interface PartitionState {
  */
 export function createWriter(deps: WriterDeps): Writer {
   const log = deps.log.child({ component: 'writer' });
-  const batchLog = createBatchLog(deps.store, deps.group);
+  const batchLog = deps.batchLog ?? createBatchLog(deps.store, deps.group);
+  const tokenGroup = deps.tokenEpoch ? `${deps.group}@${deps.tokenEpoch}` : deps.group;
   const partitions = new Map<string, PartitionState>();
   const stats: WriterStats = { batches: 0, rowsInserted: 0, scoresInserted: 0, duplicatesSkipped: 0, dlqRows: 0 };
   const recent = new RecentIds(deps.dedupWindow);
@@ -89,7 +102,7 @@ export function createWriter(deps: WriterDeps): Writer {
     const first = Number(batch.messages[0].offset);
     const last = Number(batch.messages[batch.messages.length - 1].offset);
     const state = await stateFor(batch.topic, batch.partition, first);
-    const plan = planBatches({ first, last }, state.logged, (a, b) => batchToken(deps.group, batch.topic, batch.partition, a, b));
+    const plan = planBatches({ first, last }, state.logged, (a, b) => batchToken(tokenGroup, batch.topic, batch.partition, a, b));
     try {
       for (const planned of plan) {
         const messages = batch.messages.filter((m) => {
@@ -106,6 +119,7 @@ export function createWriter(deps: WriterDeps): Writer {
     }
     state.nextOffset = last + 1;
     state.logged = state.logged.filter((b) => b.last > last);
+    batchLog.committed?.(batch.topic, batch.partition, last);
   }
 
   async function insertPlanned(sink: RowSink, batch: Batch, planned: PlannedBatch, messages: BusMessage[]): Promise<void> {
@@ -161,7 +175,7 @@ export function createWriter(deps: WriterDeps): Writer {
     const first = batch.messages[0].offset;
     const last = batch.messages[batch.messages.length - 1].offset;
     const rows = batch.messages.map(toDlqRow);
-    await deps.store.insert('dlq', rows, { dedupToken: batchToken(deps.group, batch.topic, batch.partition, Number(first), Number(last)) });
+    await deps.store.insert('dlq', rows, { dedupToken: batchToken(tokenGroup, batch.topic, batch.partition, Number(first), Number(last)) });
     stats.dlqRows += rows.length;
   }
 
