@@ -38,7 +38,7 @@ export async function startEmbeddedPipeline(config: Config, log: Logger, options
   const registry = loadAvroRegistry();
   const pricer = pricerFromConfig(config);
   const topics = topicsOf(config);
-  const bus = createMemoryBus({ waitForConsumers: true, requireConsumers: true, partitions: config.TOPIC_PARTITIONS, log: log.child({ component: 'bus' }), defaultMaxBatchSize: config.ENRICHER_BATCH_SIZE });
+  const bus = createMemoryBus({ waitForConsumers: true, requireConsumers: true, partitions: config.EMBEDDED_BUS_PARTITIONS, log: log.child({ component: 'bus' }), defaultMaxBatchSize: config.ENRICHER_BATCH_SIZE });
 
   const writer = createWriter({
     bus,

@@ -32,6 +32,8 @@ export const configSchema = z.object({
   KAFKA_BROKERS: list.optional(),
   KAFKA_CLIENT_ID: str('llm-pipeline'),
   TOPIC_PARTITIONS: int(6, 1, 1000),
+  /** Partitions of the in-process bus (embedded mode): 2 lets enrichment overlap inserts while keeping inserts few and large. */
+  EMBEDDED_BUS_PARTITIONS: int(2, 1, 64),
   TOPIC_RAW: str('llm.traces.raw'),
   TOPIC_ENRICHED: str('llm.traces.enriched'),
   TOPIC_DLQ: str('llm.dlq'),

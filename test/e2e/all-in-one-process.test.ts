@@ -13,7 +13,7 @@ after(() => dir.cleanup());
 async function startPipeline() {
   const [port, chPort] = [await freePort(), await freePort()];
   // One partition: the second run's offsets then collide with the first run's exactly.
-  const p = startService('all-in-one', { DATA_DIR: dir.path, PORT: String(port), CLICKHOUSE_HTTP_PORT: String(chPort), TOPIC_PARTITIONS: '1' });
+  const p = startService('all-in-one', { DATA_DIR: dir.path, PORT: String(port), CLICKHOUSE_HTTP_PORT: String(chPort), EMBEDDED_BUS_PARTITIONS: '1' });
   await p.waitForLog(/pipeline ready/);
   return { p, api: `http://127.0.0.1:${port}`, ch: `http://127.0.0.1:${chPort}` };
 }
