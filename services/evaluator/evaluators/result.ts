@@ -1,4 +1,4 @@
-import type { EvalResult } from '../types.ts';
+import type { EvalResult, Evaluator } from '../types.ts';
 
 /** Result builders shared by the evaluators. value is 0..1, higher is better. */
 export function verdict(kind: string, name: string, value: number, passed: boolean, reason: string | null): EvalResult {
@@ -25,4 +25,20 @@ export function stripCodeFence(text: string): string {
 export function quoteList(items: readonly string[], max = 5): string {
   const shown = items.slice(0, max).map((s) => JSON.stringify(s));
   return items.length > max ? `${shown.join(', ')} and ${items.length - max} more` : shown.join(', ');
+}
+
+/**
+ * An evaluator that needs the output text: the envelope every such check shares (kind,
+ * score name, `requires`, an error result when the trace has no output) around `check`.
+ */
+export function outputCheck(kind: string, scoreName: string, check: (output: string) => EvalResult): Evaluator {
+  return {
+    kind,
+    scoreName,
+    requires: ['output'],
+    async evaluate(input): Promise<EvalResult> {
+      if (input.output === null) return evalError(kind, scoreName, 'no output');
+      return check(input.output);
+    },
+  };
 }
