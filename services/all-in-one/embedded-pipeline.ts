@@ -5,7 +5,7 @@ import { loadAvroRegistry } from '../core/codec/avro-registry.ts';
 import type { Config } from '../core/config.ts';
 import { registerHealthRoutes } from '../core/health.ts';
 import { createHttpApp } from '../core/http-app.ts';
-import type { RunningService } from '../core/lifecycle.ts';
+import { drainPeriod, type RunningService } from '../core/lifecycle.ts';
 import type { Logger } from '../core/logger.ts';
 import { embeddedStoreFromConfig, migrate, pricerFromConfig, topicsOf } from '../core/wiring.ts';
 import { buildClickHouseHttpInterface } from '../clickhouse/http-interface.ts';
@@ -106,7 +106,7 @@ export async function startEmbeddedPipeline(config: Config, log: Logger, options
     ready: () => ready,
     async stop() {
       ready = false;
-      if (config.SHUTDOWN_DRAIN_MS > 0) await new Promise((r) => setTimeout(r, config.SHUTDOWN_DRAIN_MS));
+      await drainPeriod(config.SHUTDOWN_DRAIN_MS);
       await app.close(); // no new ingest; in-flight requests finish
       await chApp.close();
       await evaluator.stop();

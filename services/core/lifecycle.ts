@@ -43,3 +43,11 @@ export function stopOnSignals(service: RunningService, options: { log: Logger; t
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 }
+
+/**
+ * After turning not-ready, keep serving for `ms` so load balancers notice before the
+ * listener closes (SHUTDOWN_DRAIN_MS; 0 = close at once).
+ */
+export async function drainPeriod(ms: number): Promise<void> {
+  if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
+}

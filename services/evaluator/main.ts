@@ -7,6 +7,7 @@ import type { Logger } from '../core/logger.ts';
 import { kafkaBusFromConfig, pricerFromConfig, REPO_ROOT } from '../core/wiring.ts';
 import type { Pricer } from '../enricher/pricing/pricer.ts';
 import { loadRulesFile } from './rules/load.ts';
+import type { RulesFile } from './rules/rule-schema.ts';
 import { createEvaluatorService, DEFAULT_PENDING_SCHEDULE, type EvaluatorService, type EvaluatorStats } from './service.ts';
 
 /**
@@ -50,6 +51,8 @@ export function evaluatorFromSettings(opts: {
   log: Logger;
   topics: { enriched: string; raw: string };
   settings: EvaluatorSettings;
+  /** Rules already loaded from settings.evalsFile (loaded here when absent). */
+  rules?: RulesFile;
 }): EvaluatorService {
   const s = opts.settings;
   const file = resolve(REPO_ROOT, s.evalsFile);
@@ -57,7 +60,7 @@ export function evaluatorFromSettings(opts: {
     bus: opts.bus,
     registry: opts.registry,
     pricer: opts.pricer,
-    rules: loadRulesFile(file),
+    rules: opts.rules ?? loadRulesFile(file),
     rulesSource: file,
     log: opts.log,
     topics: { enriched: opts.topics.enriched, raw: opts.topics.raw, scores: s.scoresTopic },
@@ -80,15 +83,15 @@ export async function start(config: Config, log: Logger, settings?: Partial<Eval
     env: process.env,
     ...settings,
   };
-  // Validate the rules before anything else, so a bad file is the error a user sees.
-  loadRulesFile(resolve(REPO_ROOT, full.evalsFile));
+  // Load (and validate) the rules before anything else, so a bad file is the error a user sees.
+  const rules = loadRulesFile(resolve(REPO_ROOT, full.evalsFile));
   const registry = loadAvroRegistry();
   const pricer = pricerFromConfig(config);
   const bus = kafkaBusFromConfig(config, log);
   let evaluator: EvaluatorService;
   try {
     // A bad rules file throws here, before any connection (the Kafka bus connects lazily).
-    evaluator = evaluatorFromSettings({ bus, registry, pricer, log, topics: { enriched: config.TOPIC_ENRICHED, raw: config.TOPIC_RAW }, settings: full });
+    evaluator = evaluatorFromSettings({ bus, registry, pricer, log, topics: { enriched: config.TOPIC_ENRICHED, raw: config.TOPIC_RAW }, settings: full, rules });
     await evaluator.start();
   } catch (err) {
     await bus.close().catch(() => {});

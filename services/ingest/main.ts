@@ -2,7 +2,7 @@ import { loadAvroRegistry } from '../core/codec/avro-registry.ts';
 import type { Config } from '../core/config.ts';
 import { registerHealthRoutes } from '../core/health.ts';
 import { createHttpApp } from '../core/http-app.ts';
-import type { RunningService } from '../core/lifecycle.ts';
+import { drainPeriod, type RunningService } from '../core/lifecycle.ts';
 import type { Logger } from '../core/logger.ts';
 import { kafkaBusFromConfig, topicsOf } from '../core/wiring.ts';
 import { registerFeedbackRoutes } from './feedback-routes.ts';
@@ -32,7 +32,7 @@ export async function start(config: Config, log: Logger): Promise<RunningService
     ready: () => ready,
     async stop() {
       ready = false;
-      if (config.SHUTDOWN_DRAIN_MS > 0) await new Promise((r) => setTimeout(r, config.SHUTDOWN_DRAIN_MS));
+      await drainPeriod(config.SHUTDOWN_DRAIN_MS);
       await app.close();
       await bus.close();
     },

@@ -71,7 +71,7 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): vo
       ackTimeoutMs: deps.ackTimeoutMs,
       log,
       countField: 'events',
-      message: 'the events could not be handed to the pipeline; retry later (events carry trace_id, so a retry does not double count)',
+      message: 'the events could not be handed to the pipeline; retry later (events carry trace_id: the pipeline drops a repeat of an event it stored recently)',
     });
     if (!published) return reply;
     if (rejected === 0) return reply.code(202).send({ accepted: valid.length, rejected: 0 });

@@ -1,5 +1,5 @@
 import type { Config } from '../core/config.ts';
-import type { RunningService } from '../core/lifecycle.ts';
+import { drainPeriod, type RunningService } from '../core/lifecycle.ts';
 import type { Logger } from '../core/logger.ts';
 import { httpStoreFromConfig, migrate } from '../core/wiring.ts';
 import { buildQueryApp } from './app.ts';
@@ -17,7 +17,7 @@ export async function start(config: Config, log: Logger): Promise<RunningService
     ready: () => ready,
     async stop() {
       ready = false;
-      if (config.SHUTDOWN_DRAIN_MS > 0) await new Promise((r) => setTimeout(r, config.SHUTDOWN_DRAIN_MS));
+      await drainPeriod(config.SHUTDOWN_DRAIN_MS);
       await app.close();
       await store.close();
     },
