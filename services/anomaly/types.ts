@@ -110,3 +110,11 @@ export interface AlertGroup {
   common: Partial<AlertKey> & { state: AlertState };
   events: AlertEvent[];
 }
+
+export const MINUTE_MS = 60_000;
+
+/** Negative user feedback: a failed verdict, or a value in the bottom half of the 0..1 scale. */
+export function isNegativeFeedback(s: { passed: boolean | null; value: number | null }): boolean {
+  if (s.passed !== null) return !s.passed;
+  return s.value !== null && s.value < 0.5;
+}

@@ -68,6 +68,23 @@ export const configSchema = z.object({
   ROLLUP_1H_TTL_DAYS: int(1095, 1),
   DLQ_TTL_DAYS: int(30, 1),
   SCORES_TTL_DAYS: int(365, 1),
+  ALERTS_TTL_DAYS: int(365, 1),
+
+  /** Anomaly detection and alerting (services/anomaly): rules, receivers and knobs in ALERTS_FILE. */
+  ALERTS_FILE: str('schemas/alerts/minimal.json'),
+  TOPIC_ALERTS: str('llm.alerts'),
+  ANOMALY_GROUP: str('llm-anomaly'),
+  ANOMALY_BATCH_SIZE: int(2_000, 1, 100_000),
+  /** Where undelivered notifications wait (a journal on disk); default DATA_DIR/alerts-outbox. */
+  ALERTS_OUTBOX_DIR: z.string().optional(),
+  /** node-cron expression of the tick that closes minutes (after ALERTS_FILE grace_seconds) and checks budgets. */
+  ANOMALY_TICK_CRON: str('*/5 * * * * *'),
+  /** Days of rollups read at start to warm the baselines (7 gives the week-ago comparison). */
+  ANOMALY_WARM_DAYS: int(8, 0, 35),
+  /** Closed minutes judged at start from ClickHouse (catch-up after downtime); 0 warms only. */
+  ANOMALY_CATCHUP_MINUTES: int(30, 0, 24 * 60),
+  /** Set to false to run the pipeline without the anomaly service. */
+  ANOMALY_ENABLED: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
 
   SHUTDOWN_TIMEOUT_MS: int(15_000, 100),
   /** Consumer services (enricher, writer) serve /healthz and /readyz on this port when set. */
@@ -100,5 +117,6 @@ export function migrationVars(c: Config): Record<string, number> {
     ROLLUP_1H_TTL_DAYS: c.ROLLUP_1H_TTL_DAYS,
     DLQ_TTL_DAYS: c.DLQ_TTL_DAYS,
     SCORES_TTL_DAYS: c.SCORES_TTL_DAYS,
+    ALERTS_TTL_DAYS: c.ALERTS_TTL_DAYS,
   };
 }

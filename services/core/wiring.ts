@@ -16,8 +16,8 @@ import { createPricer, type Pricer } from '../enricher/pricing/pricer.ts';
 export const REPO_ROOT = join(import.meta.dirname, '../..');
 export const MIGRATIONS_DIR = join(REPO_ROOT, 'schemas/clickhouse');
 
-export function topicsOf(c: Config): { raw: string; enriched: string; dlq: string; scores: string } {
-  return { raw: c.TOPIC_RAW, enriched: c.TOPIC_ENRICHED, dlq: c.TOPIC_DLQ, scores: c.TOPIC_SCORES };
+export function topicsOf(c: Config): { raw: string; enriched: string; dlq: string; scores: string; alerts: string } {
+  return { raw: c.TOPIC_RAW, enriched: c.TOPIC_ENRICHED, dlq: c.TOPIC_DLQ, scores: c.TOPIC_SCORES, alerts: c.TOPIC_ALERTS };
 }
 
 /** A Kafka bus; distributed services cannot run without brokers. */
@@ -30,7 +30,7 @@ export function kafkaBusFromConfig(c: Config, log: Logger): EventBus {
     brokers: c.KAFKA_BROKERS,
     clientId: c.KAFKA_CLIENT_ID,
     log,
-    createTopics: [t.raw, t.enriched, t.dlq, t.scores].map((name) => ({ name, partitions: c.TOPIC_PARTITIONS })),
+    createTopics: [t.raw, t.enriched, t.dlq, t.scores, t.alerts].map((name) => ({ name, partitions: c.TOPIC_PARTITIONS })),
   });
 }
 

@@ -1,7 +1,8 @@
-import cron, { type ScheduledTask } from 'node-cron';
+import type { ScheduledTask } from 'node-cron';
 import type { Batch, EventBus, OutgoingMessage, Subscription } from '../core/bus/event-bus.ts';
 import type { AvroRegistry } from '../core/codec/avro-registry.ts';
 import type { Logger } from '../core/logger.ts';
+import { scheduleCron } from '../core/schedule.ts';
 import { decodeEnriched, type EnrichedTrace } from '../core/schema/enriched-trace.ts';
 import { encodeScore } from '../core/schema/score.ts';
 import type { Pricer } from '../enricher/pricing/pricer.ts';
@@ -168,17 +169,7 @@ export function createEvaluatorService(deps: EvaluatorServiceDeps): EvaluatorSer
       const base = { topics: [deps.topics.enriched], maxBatchSize: deps.maxBatchSize ?? 500, awaitedByPublishers: false };
       if (immediate.length > 0) subscriptions.push(await deps.bus.subscribe({ ...base, group: deps.group, onBatch: handler(immediate, false) }));
       if (delayed.length > 0) {
-        task = cron.schedule(deps.pendingSchedule ?? DEFAULT_PENDING_SCHEDULE, () => void pending.runDue(now()), {
-          name: `evaluator-pending-${deps.group}`,
-          noOverlap: true,
-          suppressMissedWarning: true,
-          logger: {
-            info: (m) => log.debug({ cron: true }, m),
-            warn: (m) => log.warn({ cron: true }, m),
-            error: (m, err) => log.error({ cron: true, err: err ?? m }, 'pending-eval tick failed'),
-            debug: () => {},
-          },
-        });
+        task = scheduleCron(deps.pendingSchedule ?? DEFAULT_PENDING_SCHEDULE, `evaluator-pending-${deps.group}`, () => void pending.runDue(now()), log);
         subscriptions.push(await deps.bus.subscribe({ ...base, group: `${deps.group}.delayed`, onBatch: handler(delayed, true) }));
       }
       log.info({ topic: deps.topics.enriched, group: deps.group, immediate: immediate.length, delayed: delayed.length }, 'evaluator consuming');

@@ -13,6 +13,7 @@ import { OPEN_RANGE, traceById, unpricedModels } from './lookup-queries.ts';
 import { buildMetricsQuery, METRICS, metricsQueryParams } from './metrics-query.ts';
 import { shapeMetricsRow } from './metrics-response.ts';
 import { parseWith, resolveMetricsRequest, resolveUnpricedRequest, traceParamsSchema } from './params.ts';
+import { registerAlertRoutes } from './alerts-routes.ts';
 import { registerQualityRoutes } from './quality-routes.ts';
 import { runQuery, type QueryDef } from './query-def.ts';
 
@@ -73,6 +74,7 @@ export function registerQueryRoutes(app: FastifyInstance, opts: QueryRoutesOptio
     }
 
     registerQualityRoutes(scope, { run, limits, maxRows });
+    registerAlertRoutes(scope, { store });
 
     scope.get('/v1/traces/:trace_id', async (req) => {
       const { trace_id } = parseWith(traceParamsSchema, req.params);

@@ -21,6 +21,7 @@ const TEST_TTL_VARS = {
   ROLLUP_1H_TTL_DAYS: 3650,
   DLQ_TTL_DAYS: 3650,
   SCORES_TTL_DAYS: 3650,
+  ALERTS_TTL_DAYS: 3650,
 };
 
 export interface TestStore {
