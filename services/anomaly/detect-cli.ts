@@ -1,0 +1,189 @@
+import { basename } from 'node:path';
+import { genericProfile } from './detectors/defaults.ts';
+import { ensemble, stepEnsemble } from './detectors/ensemble.ts';
+import type { Direction } from './types.ts';
+
+/**
+ * `npm run detect -- --input series.csv [--direction up|down|both] [--interval 1m]`:
+ * runs the service's default level detector (the same ensemble code, with the generic
+ * profile of detectors/defaults.ts) over one CSV series and prints, for every input row,
+ * `timestamp,value,score,is_anomaly`. For trying the detector on your own data, or
+ * checking what it would have said about last month.
+ *
+ * Input: `timestamp,value` lines, header optional; timestamps ISO-8601 or epoch seconds
+ * / milliseconds, ascending, at any regular spacing (inferred as the median gap unless
+ * `--interval` is given); daily and weekly seasonality are used when the interval
+ * divides a day. Output rows are per point: `is_anomaly` is the detector's verdict for
+ * that point (the service additionally requires k of n anomalous minutes before it
+ * alerts), `score` is 0..1 with 0.5 at the threshold, 0 while the detector warms up.
+ * Errors name the file and line (`series.csv:17: value "abc" is not a number`) and exit 2.
+ */
+
+export class CliError extends Error {}
+
+export interface DetectArgs {
+  input: string;
+  direction: Direction;
+  intervalMs: number | null;
+}
+
+const USAGE = 'usage: npm run detect -- --input series.csv [--direction up|down|both] [--interval 1m]';
+
+/** "1m", "30s", "5min", "1h", "1d", "250ms" → milliseconds. */
+export function parseInterval(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|sec|m|min|h|d)$/i.exec(text.trim());
+  if (!m) throw new CliError(`--interval "${text}" is not a duration like 30s, 1m, 5m, 1h, 1d`);
+  const unit = m[2].toLowerCase();
+  const ms = Number(m[1]) * (unit === 'ms' ? 1 : unit === 's' || unit === 'sec' ? 1_000 : unit === 'm' || unit === 'min' ? 60_000 : unit === 'h' ? 3_600_000 : 86_400_000);
+  if (!(ms > 0)) throw new CliError(`--interval "${text}" must be positive`);
+  return ms;
+}
+
+export function parseArgs(argv: readonly string[]): DetectArgs {
+  let input: string | null = null;
+  let direction: Direction = 'both';
+  let intervalMs: number | null = null;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const eq = a.indexOf('=');
+    const [flag, inline] = a.startsWith('--') && eq > 0 ? [a.slice(0, eq), a.slice(eq + 1)] : [a, undefined];
+    const value = (): string => {
+      const v = inline ?? argv[++i];
+      if (v === undefined) throw new CliError(`${flag} needs a value\n${USAGE}`);
+      return v;
+    };
+    if (flag === '--input') input = value();
+    else if (flag === '--direction') {
+      const d = value();
+      if (d !== 'up' && d !== 'down' && d !== 'both') throw new CliError(`--direction "${d}" must be up, down or both`);
+      direction = d;
+    } else if (flag === '--interval') intervalMs = parseInterval(value());
+    else if (flag === '--help' || flag === '-h') throw new CliError(USAGE);
+    else throw new CliError(`unknown argument "${a}"\n${USAGE}`);
+  }
+  if (input === null) throw new CliError(`--input is required\n${USAGE}`);
+  return { input, direction, intervalMs };
+}
+
+export interface SeriesRow {
+  line: number;
+  timestamp: string;
+  value: string;
+  ms: number;
+  number: number;
+}
+
+/** ISO-8601 or epoch seconds (< 10¹¹) / milliseconds. */
+function parseTimestamp(text: string): number | null {
+  const t = text.trim();
+  if (/^-?\d+(\.\d+)?$/.test(t)) {
+    const n = Number(t);
+    return Math.abs(n) < 1e11 ? n * 1000 : n;
+  }
+  if (!/^\d{4}-\d{2}-\d{2}/.test(t)) return null;
+  const ms = Date.parse(t);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+/** Parses the CSV; throws CliError naming `file:line` on the first bad row. */
+export function parseSeries(text: string, file: string): SeriesRow[] {
+  const name = basename(file);
+  const rows: SeriesRow[] = [];
+  const lines = text.split(/\r?\n/);
+  let first = true;
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i];
+    if (raw.trim() === '') continue;
+    const line = i + 1;
+    const cells = raw.split(',');
+    if (cells.length !== 2) throw new CliError(`${name}:${line}: expected 2 columns (timestamp,value), got ${cells.length}`);
+    const [ts, val] = cells.map((c) => c.trim());
+    const ms = parseTimestamp(ts);
+    const num = val === '' ? NaN : Number(val);
+    if (first && ms === null && Number.isNaN(num)) {
+      first = false; // a header
+      continue;
+    }
+    first = false;
+    if (ms === null) throw new CliError(`${name}:${line}: timestamp "${ts}" is not ISO-8601 or epoch seconds / milliseconds`);
+    if (!Number.isFinite(num)) throw new CliError(`${name}:${line}: value "${val}" is not a number`);
+    const prev = rows[rows.length - 1];
+    if (prev && ms <= prev.ms) throw new CliError(`${name}:${line}: timestamp "${ts}" is not after the previous row's "${prev.timestamp}" (line ${prev.line}); rows must be ascending`);
+    rows.push({ line, timestamp: ts, value: val, ms, number: num });
+  }
+  return rows;
+}
+
+/** Median gap between consecutive rows. */
+export function inferInterval(rows: readonly SeriesRow[]): number {
+  if (rows.length < 2) return 60_000;
+  const gaps = rows.slice(1).map((r, i) => r.ms - rows[i].ms).sort((a, b) => a - b);
+  return gaps[gaps.length >> 1];
+}
+
+export interface DetectedRow {
+  timestamp: string;
+  value: string;
+  score: number;
+  is_anomaly: boolean;
+}
+
+const DAY_MS = 86_400_000;
+/** Longest seasonal lag kept (slots): a week of 30-second data; longer lags are dropped. */
+const MAX_LAG = 20_160;
+
+/** Runs the default ensemble over the rows (one result per row). */
+export function detectRows(rows: readonly SeriesRow[], direction: Direction, intervalMs: number, file = 'input'): DetectedRow[] {
+  const name = basename(file);
+  const slotsPerDay = DAY_MS % intervalMs === 0 ? DAY_MS / intervalMs : 0;
+  let state = ensemble.init({ profile: genericProfile(direction), slotsPerDay, maxLag: MAX_LAG, relearnAfter: slotsPerDay > 0 ? slotsPerDay : 1440 });
+  const out: DetectedRow[] = [];
+  let lastSlot = -Infinity;
+  let lastLine = 0;
+  const t0 = rows.length > 0 ? rows[0].ms : 0;
+  for (const r of rows) {
+    const slot = Math.round((r.ms - t0) / intervalMs);
+    if (slot <= lastSlot) throw new CliError(`${name}:${r.line}: timestamp "${r.timestamp}" falls in the same ${intervalMs} ms interval as line ${lastLine}; pass a smaller --interval`);
+    lastSlot = slot;
+    lastLine = r.line;
+    const { state: next, result } = stepEnsemble(state, { index: slot, value: r.number });
+    state = next;
+    out.push({ timestamp: r.timestamp, value: r.value, score: result.score, is_anomaly: result.anomalous });
+  }
+  return out;
+}
+
+export function formatRows(rows: readonly DetectedRow[]): string {
+  const lines = ['timestamp,value,score,is_anomaly'];
+  for (const r of rows) lines.push(`${r.timestamp},${r.value},${r.score.toFixed(4)},${r.is_anomaly}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export interface CliIo {
+  readFile(path: string): string;
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+/** The whole command; returns the exit code (0, or 2 on any input or usage error). */
+export function runDetect(argv: readonly string[], io: CliIo): number {
+  try {
+    const args = parseArgs(argv);
+    let text: string;
+    try {
+      text = io.readFile(args.input);
+    } catch (err) {
+      throw new CliError(`${args.input}: cannot read (${(err as Error).message})`);
+    }
+    const rows = parseSeries(text, args.input);
+    if (rows.length === 0) throw new CliError(`${basename(args.input)}: no data rows`);
+    io.stdout(formatRows(detectRows(rows, args.direction, args.intervalMs ?? inferInterval(rows), args.input)));
+    return 0;
+  } catch (err) {
+    if (err instanceof CliError) {
+      io.stderr(`${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
