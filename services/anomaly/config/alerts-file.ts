@@ -12,8 +12,12 @@ export const ALERTS_FILE_VERSION = 1;
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
 const name = z.string({ error: 'expected a string' }).regex(NAME, 'expected 1-128 characters: letters, digits, _ . : - (starting with a letter or digit)');
-/** A feature or model name, or "*" for all. */
-const dim = z.string({ error: 'expected a name or "*"' }).min(1, 'must not be empty').default('*');
+/** A feature or model name, or "*" for the aggregated series; not a glob (one rule watches one series). */
+const dim = z
+  .string({ error: 'expected a name or "*"' })
+  .min(1, 'must not be empty')
+  .refine((v) => v === '*' || !/[*?]/.test(v), 'a name or "*" (the aggregate over all), not a glob: one rule watches one series')
+  .default('*');
 const glob = z.union([z.string().min(1), z.array(z.string().min(1)).min(1, 'an empty list would match nothing')], { error: 'expected a glob string or a list of globs' });
 const positive = z.number({ error: 'expected a number' }).positive('must be > 0');
 const whole = (min: number, max: number) => z.number({ error: 'expected a number' }).int('expected a whole number').min(min, `must be >= ${min}`).max(max, `must be <= ${max}`);
@@ -63,7 +67,11 @@ export const thresholdSchema = z
     min_requests: whole(0, 1_000_000).default(1),
     severity: z.enum(['warning', 'critical']).default('critical'),
   })
-  .refine((t) => t.above !== undefined || t.below !== undefined, { message: 'set above, below or both', path: ['above'] });
+  .refine((t) => t.above !== undefined || t.below !== undefined, { message: 'set above, below or both', path: ['above'] })
+  .refine((t) => t.above === undefined || t.below === undefined || t.above > t.below, {
+    message: 'above must be greater than below (a value is a breach when it is above `above` or below `below`)',
+    path: ['above'],
+  });
 
 export const receiverSchema = z.strictObject({
   name,
@@ -101,7 +109,11 @@ export const alertsFileSchema = z
     routes: z.array(routeSchema).default([]),
     digest: z.strictObject({ cron: cronExpr.default('0 9 * * *'), receivers: z.array(name).default([]) }).default({ cron: '0 9 * * *', receivers: [] }),
   })
-  .superRefine((file, ctx) => {
+  .superRefine(
+    (file, ctx) => {
+    // Runs even when other fields failed (`when` below), so every problem shows at once:
+    // guard against parts that did not parse.
+    if (!Array.isArray(file.receivers) || !Array.isArray(file.budgets) || !Array.isArray(file.thresholds) || !Array.isArray(file.routes) || !file.digest || !file.metrics) return;
     const receivers = new Set<string>();
     file.receivers.forEach((r, i) => {
       if (receivers.has(r.name)) ctx.addIssue({ code: 'custom', path: ['receivers', i, 'name'], message: `duplicate receiver name "${r.name}"` });
@@ -126,7 +138,9 @@ export const alertsFileSchema = z
     for (const [metric, s] of Object.entries(file.metrics)) {
       if (s?.fire_k !== undefined && s.fire_n !== undefined && s.fire_k > s.fire_n) ctx.addIssue({ code: 'custom', path: ['metrics', metric, 'fire_k'], message: 'fire_k must be <= fire_n' });
     }
-  });
+    },
+    { when: () => true },
+  );
 
 export type AlertsFile = z.output<typeof alertsFileSchema>;
 export type MetricSettings = z.output<typeof metricSettingsSchema>;
