@@ -17,6 +17,7 @@ const SERVICES: Record<string, () => Promise<{ start: Starter }>> = {
   query: () => import('./query/main.ts'),
   clickhouse: () => import('./clickhouse/main.ts'),
   evaluator: () => import('./evaluator/main.ts'),
+  anomaly: () => import('./anomaly/main.ts'),
 };
 
 const name = process.argv[2];
@@ -52,7 +53,7 @@ try {
 
 /** Consumers have no HTTP API of their own; with HEALTH_PORT they get /healthz and /readyz. */
 async function serveHealth(service: string, running: RunningService, c: Config, log: Logger) {
-  if (c.HEALTH_PORT === undefined || !['enricher', 'writer', 'evaluator'].includes(service)) return null;
+  if (c.HEALTH_PORT === undefined || !['enricher', 'writer', 'evaluator', 'anomaly'].includes(service)) return null;
   const app = createHttpApp({ log, bodyLimit: 1024 });
   registerHealthRoutes(app, [() => running.ready()]);
   const address = await app.listen({ host: c.HOST, port: c.HEALTH_PORT });

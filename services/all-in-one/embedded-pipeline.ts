@@ -10,6 +10,7 @@ import type { Logger } from '../core/logger.ts';
 import { embeddedStoreFromConfig, migrate, pricerFromConfig, topicsOf } from '../core/wiring.ts';
 import { buildClickHouseHttpInterface } from '../clickhouse/http-interface.ts';
 import { createEnricher } from '../enricher/enricher.ts';
+import { startAnomaly, type RunningAnomaly } from '../anomaly/main.ts';
 import { evaluatorFromSettings, settingsFromConfig } from '../evaluator/main.ts';
 import { registerFeedbackRoutes } from '../ingest/feedback-routes.ts';
 import { registerIngestRoutes } from '../ingest/routes.ts';
@@ -22,15 +23,25 @@ export interface EmbeddedPipeline extends RunningService {
   apiUrl: string;
   clickhouseUrl: string;
   app: FastifyInstance;
+  /** The anomaly service (null with ANOMALY_ENABLED=false). */
+  anomaly: RunningAnomaly | null;
+}
+
+export interface EmbeddedOptions {
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Clock of the anomaly service (tests simulate time). */
+  now?: () => number;
+  /** Anomaly tick schedule; null: only explicit `anomaly.tick()` calls (tests). */
+  anomalyTickCron?: string | null;
 }
 
 /**
  * Every service in one process: in-process bus (publish waits until the writer has
  * inserted, so a 2xx at ingest means the events are in ClickHouse) and the embedded
  * ClickHouse engine on DATA_DIR, also served on the ClickHouse HTTP interface.
- * Start order: store → migrations → writer → enricher → HTTP; stop in reverse.
+ * Start order: store → migrations → writer → enricher → evaluator → anomaly → HTTP; stop in reverse.
  */
-export async function startEmbeddedPipeline(config: Config, log: Logger, options: { env?: Readonly<Record<string, string | undefined>> } = {}): Promise<EmbeddedPipeline> {
+export async function startEmbeddedPipeline(config: Config, log: Logger, options: EmbeddedOptions = {}): Promise<EmbeddedPipeline> {
   mkdirSync(config.DATA_DIR, { recursive: true });
   let ready = false;
   const store = embeddedStoreFromConfig(config, log.child({ component: 'store' }));
@@ -63,6 +74,17 @@ export async function startEmbeddedPipeline(config: Config, log: Logger, options
   await writer.start();
   await enricher.start();
   await evaluator.start();
+  // Alert changes are stored, not published: nothing consumes an in-process llm.alerts.
+  const anomaly = config.ANOMALY_ENABLED
+    ? await startAnomaly({ config, bus, store, registry, log, publishAlerts: false, env: options.env ?? {}, now: options.now, tickCron: options.anomalyTickCron }).catch(async (err: unknown) => {
+        await evaluator.stop();
+        await enricher.stop();
+        await writer.stop();
+        await bus.close();
+        await store.close();
+        throw err;
+      })
+    : null;
 
   const app = createHttpApp({ log, bodyLimit: config.INGEST_MAX_BODY_BYTES });
   registerHealthRoutes(app, [() => ready, () => store.ping()]);
@@ -90,6 +112,7 @@ export async function startEmbeddedPipeline(config: Config, log: Logger, options
     apiAddress = await app.listen({ host: config.HOST, port: config.PORT });
   } catch (err) {
     await Promise.allSettled([app.close(), chApp.close()]);
+    await anomaly?.stop();
     await evaluator.stop();
     await enricher.stop();
     await writer.stop();
@@ -101,6 +124,7 @@ export async function startEmbeddedPipeline(config: Config, log: Logger, options
 
   return {
     app,
+    anomaly,
     apiUrl: apiAddress,
     clickhouseUrl: chAddress,
     ready: () => ready,
@@ -109,6 +133,7 @@ export async function startEmbeddedPipeline(config: Config, log: Logger, options
       await drainPeriod(config.SHUTDOWN_DRAIN_MS);
       await app.close(); // no new ingest; in-flight requests finish
       await chApp.close();
+      await anomaly?.stop();
       await evaluator.stop();
       await enricher.stop();
       await writer.stop();

@@ -1,4 +1,5 @@
 import type { Store } from '../core/store/store.ts';
+import { emptyAggregate } from './metric-value.ts';
 import type { ClosedMinute } from './minute-aggregator.ts';
 import { ALL, isNegativeFeedback, MINUTE_MS, seriesKey, type AlertEvent, type MinuteAggregate, type SeriesId } from './types.ts';
 
@@ -47,10 +48,6 @@ interface TraceMinuteRow {
   cost_usd: number;
   tokens: number | string;
   latency_p95_ms: number;
-}
-
-function emptyAggregate(minute: number): MinuteAggregate {
-  return { minute, requests: 0, errors: 0, cost_usd: 0, unpriced: 0, tokens: 0, latency_p95_ms: null, eval_count: 0, eval_sum: 0, feedback_count: 0, feedback_negative: 0 };
 }
 
 /** Closed minutes in [fromMs, toMs) from the rollups, one entry per minute (empty minutes included), ascending. */

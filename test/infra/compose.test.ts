@@ -11,7 +11,7 @@ test('docker-compose.yml parses and runs every distributed service from the one 
   const r = spawnSync('docker-compose', ['-f', join(REPO, 'docker-compose.yml'), 'config'], { encoding: 'utf8', cwd: REPO });
   assert.equal(r.error, undefined, `docker-compose not runnable (bash .ci/run installs it): ${r.error?.message}`);
   assert.equal(r.status, 0, r.stderr);
-  for (const service of ['kafka', 'clickhouse', 'ingest', 'enricher', 'writer', 'evaluator', 'query']) {
+  for (const service of ['kafka', 'clickhouse', 'ingest', 'enricher', 'writer', 'evaluator', 'anomaly', 'query']) {
     assert.match(r.stdout, new RegExp(`^  ${service}:`, 'm'), `service ${service}`);
   }
   assert.match(r.stdout, /dockerfile: infra\/Dockerfile/);
