@@ -1,3 +1,6 @@
+import { prng } from './prng.ts';
+export { prng };
+
 /**
  * Realistic synthetic trace events for the demo, tests and benchmarks: several features,
  * models (with cached-token and reasoning usage), prompt versions, ~3 % errors and one
@@ -35,18 +38,6 @@ const PROMPT_VERSIONS = ['v1', 'v2', 'v3'];
 const ENVIRONMENTS = ['production', 'production', 'production', 'staging'];
 const ERROR_TYPES = ['rate_limit', 'timeout', 'server_error', 'content_filter'];
 const WORDS = 'the a customer invoice total refund order shipping delay account password reset summary answer please thanks model cost latency token quality'.split(' ');
-
-/** Mulberry32: a tiny seeded PRNG so runs are reproducible. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function* syntheticTraces(count: number, options: SyntheticOptions = {}): Generator<Record<string, unknown>> {
   const rnd = prng(options.seed ?? 42);

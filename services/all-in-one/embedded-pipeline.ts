@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { createMemoryBus } from '../core/bus/memory-bus.ts';
 import { loadAvroRegistry } from '../core/codec/avro-registry.ts';
+import { authFromConfig } from '../core/auth/from-config.ts';
 import type { Config } from '../core/config.ts';
 import { registerHealthRoutes } from '../core/health.ts';
 import { createHttpApp } from '../core/http-app.ts';
@@ -42,6 +43,7 @@ export interface EmbeddedOptions {
  * Start order: store → migrations → writer → enricher → evaluator → anomaly → HTTP; stop in reverse.
  */
 export async function startEmbeddedPipeline(config: Config, log: Logger, options: EmbeddedOptions = {}): Promise<EmbeddedPipeline> {
+  const auth = authFromConfig(config, log); // a non-loopback HOST without keys refuses to start, before anything runs
   mkdirSync(config.DATA_DIR, { recursive: true });
   let ready = false;
   const store = embeddedStoreFromConfig(config, log.child({ component: 'store' }));
@@ -74,19 +76,23 @@ export async function startEmbeddedPipeline(config: Config, log: Logger, options
   await writer.start();
   await enricher.start();
   await evaluator.start();
+  /** Stops the consumers and adapters started above, in reverse order. */
+  const stopCore = async () => {
+    await evaluator.stop();
+    await enricher.stop();
+    await writer.stop();
+    await bus.close();
+    await store.close();
+  };
   // Alert changes are stored, not published: nothing consumes an in-process llm.alerts.
   const anomaly = config.ANOMALY_ENABLED
     ? await startAnomaly({ config, bus, store, registry, log, publishAlerts: false, env: options.env ?? {}, now: options.now, tickCron: options.anomalyTickCron }).catch(async (err: unknown) => {
-        await evaluator.stop();
-        await enricher.stop();
-        await writer.stop();
-        await bus.close();
-        await store.close();
+        await stopCore();
         throw err;
       })
     : null;
 
-  const app = createHttpApp({ log, bodyLimit: config.INGEST_MAX_BODY_BYTES });
+  const app = createHttpApp({ log, bodyLimit: config.INGEST_MAX_BODY_BYTES, auth });
   registerHealthRoutes(app, [() => ready, () => store.ping()]);
   registerIngestRoutes(app, {
     bus,
@@ -113,11 +119,7 @@ export async function startEmbeddedPipeline(config: Config, log: Logger, options
   } catch (err) {
     await Promise.allSettled([app.close(), chApp.close()]);
     await anomaly?.stop();
-    await evaluator.stop();
-    await enricher.stop();
-    await writer.stop();
-    await bus.close();
-    await store.close();
+    await stopCore();
     throw err;
   }
   ready = true;
@@ -134,11 +136,7 @@ export async function startEmbeddedPipeline(config: Config, log: Logger, options
       await app.close(); // no new ingest; in-flight requests finish
       await chApp.close();
       await anomaly?.stop();
-      await evaluator.stop();
-      await enricher.stop();
-      await writer.stop();
-      await bus.close();
-      await store.close();
+      await stopCore();
     },
   };
 }

@@ -1,5 +1,6 @@
 import { createLatencyHistogram, type LatencyHistogram } from '../../services/anomaly/latency-histogram.ts';
 import { ALL, type MinuteAggregate, type SeriesId } from '../../services/anomaly/types.ts';
+import { prng as mulberry32 } from '../../scripts/lib/prng.ts';
 
 /**
  * Simulated LLM traffic for the labelled anomaly scenarios: per-minute aggregates of
@@ -36,17 +37,6 @@ function erf(x: number): number {
   const t = 1 / (1 + 0.3275911 * a);
   const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-a * a);
   return s * y;
-}
-
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export interface FeatureSpec {

@@ -7,6 +7,7 @@ import { minutesBetween, sendMinutes } from '../helpers/alert-traffic.ts';
 import { startMockKafka, type MockKafka } from '../helpers/mock-kafka.ts';
 import { eventually, freePort, startService, type ServiceProcess } from '../helpers/service-process.ts';
 import { startSlackReceiver, type SlackReceiver } from '../helpers/slack-receiver.ts';
+import { clickhouseSql } from '../helpers/clickhouse-sql.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 /**
@@ -40,12 +41,7 @@ let anomaly: ServiceProcess;
 const services: ServiceProcess[] = [];
 let sent = 0;
 
-async function sql(query: string): Promise<any[]> {
-  const res = await fetch(`${chUrl}/?query=${encodeURIComponent(`${query} FORMAT JSONEachRow`)}`);
-  const text = await res.text();
-  if (res.status !== 200) throw new Error(`SQL failed (${res.status}): ${text}`);
-  return text.trim() ? text.trim().split('\n').map((l) => JSON.parse(l)) : [];
-}
+const sql = clickhouseSql(() => chUrl);
 
 function start(name: string, extra: Record<string, string> = {}): ServiceProcess {
   const s = startService(name, { ...env, ...extra });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { startMockKafka, type MockKafka } from '../helpers/mock-kafka.ts';
 import { eventually, freePort, startService, type ServiceProcess } from '../helpers/service-process.ts';
 import { expectedCostPico, picoToUsdText } from '../helpers/expected-cost.ts';
+import { clickhouseSql } from '../helpers/clickhouse-sql.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 /**
@@ -54,12 +55,7 @@ const kcatEvents = Array.from({ length: KCAT_EVENTS }, (_, i) => ({
 const expectedPico =
   httpEvents.reduce((s, e) => s + expectedCostPico(e.model, e), 0) + kcatEvents.reduce((s, e) => s + expectedCostPico(e.model, e), 0);
 
-async function sql(query: string): Promise<any[]> {
-  const res = await fetch(`${chUrl}/?query=${encodeURIComponent(`${query} FORMAT JSONEachRow`)}`);
-  const text = await res.text();
-  if (res.status !== 200) throw new Error(`SQL failed (${res.status}): ${text}`);
-  return text.trim() ? text.trim().split('\n').map((l) => JSON.parse(l)) : [];
-}
+const sql = clickhouseSql(() => chUrl);
 
 function start(name: string, extra: Record<string, string> = {}): ServiceProcess {
   const s = startService(name, { ...env, ...extra });

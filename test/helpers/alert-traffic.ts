@@ -1,3 +1,4 @@
+import { prng as mulberry32 } from '../../scripts/lib/prng.ts';
 /**
  * Deterministic per-minute trace traffic for the alerting end-to-end tests: a few
  * features on one priced model with prompt caching, noisy counts and token sizes. The
@@ -7,17 +8,6 @@
  */
 export const TRAFFIC_FEATURES = ['support-chat', 'search', 'summarize'] as const;
 export const TRAFFIC_MODEL = 'claude-3-haiku-20240307';
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface TrafficOptions {
   perMinute?: number;

@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
 import { ALL, type AlertEvent, type AlertGroup } from '../types.ts';
+import { isNotifiable } from '../notify/notifiable.ts';
 
 /**
  * Which events make a notification, and how they are bundled.
  *
- * Notifiable: 'firing' events (first firing and repeat reminders) and 'resolved' events
- * of alerts that were firing (previous = 'firing'), unless `covered_by` is set. Never:
- * 'pending' events, resolves of alerts that only were pending, covered events (their
- * coverer speaks for them).
+ * Notifiable (`isNotifiable`, one rule shared with the notifier): 'firing' events (first
+ * firing and repeat reminders) and 'resolved' events of alerts that were firing
+ * (previous = 'firing'), unless `covered_by` is set. Never: 'pending' events, resolves of
+ * alerts that only were pending, covered events (their coverer speaks for them).
  *
  * Bundling, for the events of one judged minute:
  *  1. events sharing rule + metric + state + model (a real model, not '*') across at
@@ -19,11 +20,7 @@ import { ALL, type AlertEvent, type AlertGroup } from '../types.ts';
  * `group_id` is a hash of the sorted member alert ids: the same events always make the
  * same id, so a retried notification is recognised as the same message.
  */
-export function isNotifiable(e: AlertEvent): boolean {
-  if (e.covered_by) return false;
-  if (e.state === 'firing') return true;
-  return e.state === 'resolved' && e.previous === 'firing';
-}
+export { isNotifiable };
 
 export function groupId(events: readonly AlertEvent[]): string {
   const ids = events.map((e) => e.alert_id).sort();
