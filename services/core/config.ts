@@ -86,6 +86,15 @@ export const configSchema = z.object({
   /** Set to false to run the pipeline without the anomaly service. */
   ANOMALY_ENABLED: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
 
+  /** HTTP API keys (ingest, query): JSON array of { name, scopes, sha256 } (npm run apikey -- create). No keys: no authentication. */
+  API_KEYS_FILE: z.string().optional(),
+  /** The same keys inline: `name:scope+scope:sha256hex`, comma-separated. Hashed only, never the key itself. */
+  API_KEYS: z.string().optional(),
+  /** Accept serving a non-loopback HOST without API keys (otherwise the services refuse to start). */
+  ALLOW_UNAUTHENTICATED: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /** Requests per minute per API key (per client IP without a key) on the HTTP API; 0 turns limiting off. */
+  RATE_LIMIT_PER_MINUTE: int(6_000, 0),
+
   SHUTDOWN_TIMEOUT_MS: int(15_000, 100),
   /** Consumer services (enricher, writer) serve /healthz and /readyz on this port when set. */
   HEALTH_PORT: z.coerce.number().int().min(0).max(65535).optional(),

@@ -1,16 +1,20 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { Logger } from './logger.ts';
+import { installHttpAuth, type HttpAuthOptions } from './auth/http-auth.ts';
+import { REDACT_PATHS, type Logger } from './logger.ts';
 
 /**
  * A fastify app with the project's error shape: every error is JSON
  * `{ error, message }`; malformed JSON is a 400, an oversize body a 413.
  * Building is separate from listening, so tests use `app.inject()`.
  */
-export function createHttpApp(options: { log: Logger; bodyLimit: number }): FastifyInstance {
+export function createHttpApp(options: { log: Logger; bodyLimit: number; auth?: HttpAuthOptions }): FastifyInstance {
   // Per-request "incoming request" lines are info level; at our rates they are noise, so
-  // the HTTP layer logs warnings and errors only.
+  // the HTTP layer logs warnings and errors only (or less, when the caller's logger is
+  // quieter). Request headers carry API keys: redacted here too, whatever logger the caller passed.
+  const level = options.log.levelVal > 40 ? options.log.level : 'warn';
+  const httpLog = options.log.child({ component: 'http' }, { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } });
   const app = Fastify({
-    loggerInstance: options.log.child({ component: 'http' }, { level: 'warn' }),
+    loggerInstance: httpLog,
     bodyLimit: options.bodyLimit,
     // trace_id is at most 128 characters; give it room so a long one gets our 400/404.
     routerOptions: { maxParamLength: 512 },
@@ -25,5 +29,7 @@ export function createHttpApp(options: { log: Logger; bodyLimit: number }): Fast
     return reply.code(500).send({ error: 'internal', message: 'internal error' });
   });
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` }));
+  // Before any route or child context, so all of them inherit the hook (see auth/http-auth.ts).
+  if (options.auth) installHttpAuth(app as unknown as FastifyInstance, options.auth, httpLog);
   return app as unknown as FastifyInstance;
 }

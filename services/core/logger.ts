@@ -1,15 +1,32 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger };
 
+/**
+ * Paths pino replaces with "[redacted]": credentials in config objects, and the API-key
+ * headers of requests (`{ req }` as fastify logs it, or a bare `{ headers }`).
+ */
+export const REDACT_PATHS = [
+  '*.password',
+  '*.apiKey',
+  '*.api_key',
+  '*.webhookUrl',
+  'password',
+  'headers.authorization',
+  'headers["x-api-key"]',
+  '*.headers.authorization',
+  '*.headers["x-api-key"]',
+];
+
 /** The one root logger of a process; components get `log.child({ component })`. */
-export function createLogger(options: { level?: string; name?: string } = {}): Logger {
-  return pino({
+export function createLogger(options: { level?: string; name?: string; destination?: DestinationStream } = {}): Logger {
+  const settings: LoggerOptions = {
     name: options.name ?? 'llm-pipeline',
     level: options.level ?? 'info',
-    // Never log secrets even if a caller passes a whole config object.
-    redact: { paths: ['*.password', '*.apiKey', '*.api_key', '*.webhookUrl', 'password'], censor: '[redacted]' },
-  });
+    // Never log secrets even if a caller passes a whole config object or a request.
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+  };
+  return options.destination ? pino(settings, options.destination) : pino(settings);
 }
 
 /** A silent logger for tests that do not assert on logs. */

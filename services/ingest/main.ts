@@ -1,4 +1,5 @@
 import { loadAvroRegistry } from '../core/codec/avro-registry.ts';
+import { authFromConfig } from '../core/auth/from-config.ts';
 import type { Config } from '../core/config.ts';
 import { registerHealthRoutes } from '../core/health.ts';
 import { createHttpApp } from '../core/http-app.ts';
@@ -11,9 +12,11 @@ import { registerIngestRoutes } from './routes.ts';
 /** `npm run service -- ingest`: HTTP /v1/traces → Kafka llm.traces.raw. */
 export async function start(config: Config, log: Logger): Promise<RunningService> {
   let ready = false;
+  // First: a non-loopback HOST without API keys refuses to start before connecting to anything.
+  const auth = authFromConfig(config, log);
   const bus = kafkaBusFromConfig(config, log);
   const registry = loadAvroRegistry();
-  const app = createHttpApp({ log, bodyLimit: config.INGEST_MAX_BODY_BYTES });
+  const app = createHttpApp({ log, bodyLimit: config.INGEST_MAX_BODY_BYTES, auth });
   registerHealthRoutes(app, [() => ready]);
   registerIngestRoutes(app, {
     bus,

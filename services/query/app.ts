@@ -4,6 +4,7 @@
  * Building is separate from listening so tests use inject().
  */
 import type { FastifyInstance } from 'fastify';
+import type { HttpAuthOptions } from '../core/auth/http-auth.ts';
 import { registerHealthRoutes } from '../core/health.ts';
 import { createHttpApp } from '../core/http-app.ts';
 import type { Logger } from '../core/logger.ts';
@@ -17,14 +18,16 @@ export interface QueryAppDeps extends Omit<QueryRoutesOptions, 'store' | 'log'> 
   ready: () => boolean;
   /** How long /readyz waits for store.ping(). Default 2000 ms. */
   pingTimeoutMs?: number;
+  /** API keys and rate limits (services/core/auth); omitted: open, unlimited (tests). */
+  auth?: HttpAuthOptions;
 }
 
 /** The API only takes GETs; a small body limit is enough. */
 const BODY_LIMIT_BYTES = 64 * 1024;
 
 export function buildQueryApp(deps: QueryAppDeps): FastifyInstance {
-  const { store, log, ready, pingTimeoutMs = 2_000, ...routeOptions } = deps;
-  const app = createHttpApp({ log, bodyLimit: BODY_LIMIT_BYTES });
+  const { store, log, ready, pingTimeoutMs = 2_000, auth, ...routeOptions } = deps;
+  const app = createHttpApp({ log, bodyLimit: BODY_LIMIT_BYTES, auth });
   registerHealthRoutes(app, [ready, () => pingWithin(store, pingTimeoutMs)]);
   registerQueryRoutes(app, { store, log, ...routeOptions });
   return app;
