@@ -41,6 +41,8 @@ export interface Notifier {
   notify(groups: readonly AlertGroup[]): Promise<void>;
   /** Sends a digest to the digest receivers; `id` (default: a hash of the content) makes a re-sent digest a no-op. */
   notifyDigest(text: string, blocks?: unknown[], opts?: { id?: string }): Promise<void>;
+  /** Look at the outbox now instead of at the next timer (a simulated clock moved on). */
+  kick(): void;
   stats(): NotifierStats;
 }
 
@@ -121,6 +123,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
         .map((r) => ({ id: deliveryId(id, r.name), receiver: r.name, body: r.type === 'slack' ? (blocks ? { text, blocks } : { text }) : webhookDigestPayload(id, text) }));
       if (outbox.add(items).length > 0) deliverer.kick();
     },
+    kick: () => deliverer.kick(),
     stats() {
       return { outbox: outbox.stats(), deliverer: deliverer.stats() };
     },
