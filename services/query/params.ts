@@ -106,23 +106,24 @@ export interface MetricsRequest {
   filters: Filters;
 }
 
-/** zod issues → one entry per offending parameter (unknown parameters included). */
-export function issuesToFields(error: z.ZodError): FieldError[] {
+/** zod issues → one entry per offending parameter (unknown parameters included); `root` names the input itself. */
+export function issuesToFields(error: z.ZodError, root = '(query)'): FieldError[] {
   const out: FieldError[] = [];
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) out.push({ field: key === '' ? '(empty name)' : key, message: 'unknown parameter' });
       continue;
     }
-    const field = issue.path.length > 0 ? String(issue.path[0]) : '(query)';
+    const field = issue.path.length > 0 ? String(issue.path[0]) : root;
     if (!out.some((f) => f.field === field && f.message === issue.message)) out.push({ field, message: issue.message });
   }
   return out;
 }
 
-export function parseWith<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+/** `root`: what a problem with the input as a whole is reported as ('(body)' for a JSON body). */
+export function parseWith<S extends z.ZodType>(schema: S, input: unknown, root = '(query)'): z.output<S> {
   const result = schema.safeParse(input ?? {});
-  if (!result.success) throw badRequest(issuesToFields(result.error));
+  if (!result.success) throw badRequest(issuesToFields(result.error, root));
   return result.data;
 }
 
