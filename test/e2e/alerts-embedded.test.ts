@@ -75,6 +75,8 @@ before(async () => {
       grace_seconds: GRACE_MS / 1000,
       receivers: [{ name: 'oncall', type: 'slack', url_env: 'E2E_SLACK_URL', allow_private: true }],
       routes: [{ receivers: ['oncall'] }],
+      digest: { receivers: ['oncall'] },
+      budgets: [{ name: 'support-daily', feature: 'support-chat', daily_usd: 1000 }],
       query_api_url: 'http://127.0.0.1:3000',
     }),
   );
@@ -127,4 +129,16 @@ test('after the spike the alert resolves once, and nothing else fired', async ()
   const rows = (await (await fetch(`${pipeline.apiUrl}/v1/alerts?from=${T0}&to=${clock}&feature=support-chat&metric=cost_usd`)).json()).rows as { state: string }[];
   assert.deepEqual([...new Set(rows.map((r) => r.state))].sort(), ['firing', 'pending', 'resolved'].filter((s) => rows.some((r) => r.state === s)));
   assert.ok(rows.some((r) => r.state === 'resolved'));
+});
+
+test('the daily digest sums up the last 24 hours from the rollups and goes to its receiver once', async () => {
+  const digest = await pipeline.anomaly!.sendDigest();
+  await pipeline.anomaly!.sendDigest(); // same hour: the same delivery id, not sent again
+  await until(() => assert.equal(slackMessages().length, 3));
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(slackMessages().length, 3);
+  const text = slackMessages()[2].text;
+  assert.equal(text, digest.text);
+  for (const feature of ['support-chat', 'search', 'summarize']) assert.match(text, new RegExp(feature));
+  assert.match(text, /support-daily/, 'the budget is in the digest');
 });
