@@ -12,6 +12,11 @@ export const REDACT_PATHS = [
   '*.api_key',
   '*.webhookUrl',
   'password',
+  // The Config's own secret keys (services/core/config.ts), so a logged config object is safe too.
+  'CLICKHOUSE_PASSWORD',
+  'CLICKHOUSE_SERVICE_PASSWORD',
+  '*.CLICKHOUSE_PASSWORD',
+  '*.CLICKHOUSE_SERVICE_PASSWORD',
   'headers.authorization',
   'headers["x-api-key"]',
   '*.headers.authorization',
