@@ -8,7 +8,7 @@ import { registerHealthRoutes } from '../core/health.ts';
 import { createHttpApp } from '../core/http-app.ts';
 import { drainPeriod, type RunningService } from '../core/lifecycle.ts';
 import type { Logger } from '../core/logger.ts';
-import { embeddedStoreFromConfig, migrate, pricerFromConfig, topicsOf } from '../core/wiring.ts';
+import { embeddedStoreFromConfig, migrate, pricerFromConfig, redactionFromConfig, topicsOf } from '../core/wiring.ts';
 import { buildClickHouseHttpInterface } from '../clickhouse/http-interface.ts';
 import { createEnricher } from '../enricher/enricher.ts';
 import { startAnomaly, type RunningAnomaly } from '../anomaly/main.ts';
@@ -44,6 +44,7 @@ export interface EmbeddedOptions {
  */
 export async function startEmbeddedPipeline(config: Config, log: Logger, options: EmbeddedOptions = {}): Promise<EmbeddedPipeline> {
   const auth = authFromConfig(config, log); // a non-loopback HOST without keys refuses to start, before anything runs
+  const redaction = redactionFromConfig(config); // a bad REDACT_* variable stops the start before anything opens
   mkdirSync(config.DATA_DIR, { recursive: true });
   let ready = false;
   const store = embeddedStoreFromConfig(config, log.child({ component: 'store' }));
@@ -70,7 +71,7 @@ export async function startEmbeddedPipeline(config: Config, log: Logger, options
     batchLog: createMemoryBatchLog(),
     tokenEpoch: `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`,
   });
-  const enricher = createEnricher({ bus, registry, pricer, log, topics, group: config.ENRICHER_GROUP, maxBatchSize: config.ENRICHER_BATCH_SIZE });
+  const enricher = createEnricher({ bus, registry, pricer, log, topics, group: config.ENRICHER_GROUP, maxBatchSize: config.ENRICHER_BATCH_SIZE, redaction });
   // Judge API keys are looked up by the env var names the rules file chooses.
   const evaluator = evaluatorFromSettings({ bus, registry, pricer, log, topics, settings: { ...settingsFromConfig(config), env: options.env ?? {} } });
   await writer.start();

@@ -59,6 +59,11 @@ export const configSchema = z.object({
   JUDGE_BASE_URL: z.url({ error: 'expected a URL such as http://localhost:11434/v1' }).optional(),
   JUDGE_MODEL: str('gpt-4o-mini'),
 
+  /** PII redaction in the enricher (services/enricher/redaction): feature globs (unset = off), kinds, fields. */
+  REDACT_FEATURES: z.string().optional(),
+  REDACT_KINDS: z.string().optional(),
+  REDACT_FIELDS: z.string().optional(),
+
   PRICE_TABLE: str('schemas/pricing/prices.json'),
   PRICES_FILE: z.string().optional(),
 

@@ -5,17 +5,33 @@ import { ErrorCodes, PipelineError } from '../core/errors.ts';
 import type { EnrichedTrace } from '../core/schema/enriched-trace.ts';
 import { describeErrors, parseTraceEvent } from '../core/schema/trace-event.ts';
 import type { Pricer } from './pricing/pricer.ts';
+import { redactEvent } from './redaction/redact-event.ts';
+import type { RedactionCounts } from './redaction/kinds.ts';
+import type { RedactionSettings } from './redaction/redaction-settings.ts';
+
+export interface EnrichDeps {
+  registry: AvroRegistry;
+  pricer: Pricer;
+  now: number;
+  /** PII redaction (off when absent); applied right after validation. */
+  redaction?: RedactionSettings;
+  /** Receives the redaction counts of each event whose feature is opted in. */
+  onRedacted?: (counts: RedactionCounts) => void;
+}
 
 /**
- * decode → validate → price one raw message. Pure apart from the clock passed in;
- * throws PipelineError (DECODE_FAILED, UNKNOWN_SCHEMA_ID, VALIDATION_FAILED) for a
- * message that belongs in the DLQ.
+ * decode → validate → redact → price one raw message. Pure apart from the clock passed
+ * in; throws PipelineError (DECODE_FAILED, UNKNOWN_SCHEMA_ID, VALIDATION_FAILED) for a
+ * message that belongs in the DLQ. Redaction runs before anything is built from the
+ * event, so no unredacted text can reach the enriched topic (and ClickHouse) by mistake.
  */
-export function enrichMessage(message: BusMessage, deps: { registry: AvroRegistry; pricer: Pricer; now: number }): EnrichedTrace {
+export function enrichMessage(message: BusMessage, deps: EnrichDeps): EnrichedTrace {
   const decoded = decodeRawTrace(deps.registry, message.value);
   const parsed = parseTraceEvent(decoded);
   if (!parsed.ok) throw new PipelineError(ErrorCodes.VALIDATION_FAILED, `invalid trace event: ${describeErrors(parsed.errors)}`);
-  const event = parsed.value;
+  const redacted = redactEvent(parsed.value, deps.redaction);
+  if (redacted.applied) deps.onRedacted?.(redacted.counts);
+  const event = redacted.event;
   const price = deps.pricer.price({
     model: event.model,
     provider: event.provider ?? undefined,

@@ -5,6 +5,8 @@ import type { Logger } from '../core/logger.ts';
 import { encodeEnriched } from '../core/schema/enriched-trace.ts';
 import { enrichMessage } from './enrich-message.ts';
 import type { Pricer } from './pricing/pricer.ts';
+import { PII_KINDS, zeroCounts, type RedactionCounts } from './redaction/kinds.ts';
+import type { RedactionSettings } from './redaction/redaction-settings.ts';
 
 export interface EnricherDeps {
   bus: EventBus;
@@ -15,6 +17,12 @@ export interface EnricherDeps {
   group: string;
   maxBatchSize: number;
   now?: () => number;
+  /**
+   * Optional PII redaction of input/output/metadata for opted-in features (see
+   * redaction/redaction-env.ts for the env form). Absent or `features: 'none'`: off, and
+   * events are published exactly as before.
+   */
+  redaction?: RedactionSettings;
 }
 
 export interface EnricherStats {
@@ -22,6 +30,10 @@ export interface EnricherStats {
   enriched: number;
   unpriced: number;
   deadLettered: number;
+  /** Events whose feature is opted in to redaction (scanned, whether or not PII was found). */
+  redactionScanned: number;
+  /** Spans redacted per kind, across all events. */
+  redactions: RedactionCounts;
 }
 
 export interface Enricher {
@@ -38,7 +50,7 @@ export interface Enricher {
 export function createEnricher(deps: EnricherDeps): Enricher {
   const log = deps.log.child({ component: 'enricher' });
   const now = deps.now ?? Date.now;
-  const stats: EnricherStats = { consumed: 0, enriched: 0, unpriced: 0, deadLettered: 0 };
+  const stats: EnricherStats = { consumed: 0, enriched: 0, unpriced: 0, deadLettered: 0, redactionScanned: 0, redactions: zeroCounts() };
   let subscription: Subscription | null = null;
 
   async function onBatch(batch: Batch): Promise<void> {
@@ -46,11 +58,19 @@ export function createEnricher(deps: EnricherDeps): Enricher {
     const dead: OutgoingMessage[] = [];
     const t = now();
     let unpriced = 0;
+    let scanned = 0;
+    const redactions = zeroCounts();
     for (const message of batch.messages) {
       try {
-        const value = enrichMessage(message, { registry: deps.registry, pricer: deps.pricer, now: t });
+        const found: RedactionCounts[] = [];
+        const value = enrichMessage(message, { registry: deps.registry, pricer: deps.pricer, now: t, redaction: deps.redaction, onRedacted: (c) => found.push(c) });
         if (value.pricing_status === 'unpriced') unpriced++;
         enriched.push({ key: value.event.trace_id, value: encodeEnriched(deps.registry, value) });
+        // Counted only once the message is on its way to the enriched topic, not the DLQ.
+        for (const c of found) {
+          scanned++;
+          for (const kind of PII_KINDS) redactions[kind] += c[kind];
+        }
       } catch (err) {
         dead.push(toDeadLetter(message, 'enricher', err, t));
       }
@@ -63,6 +83,8 @@ export function createEnricher(deps: EnricherDeps): Enricher {
     stats.enriched += enriched.length;
     stats.unpriced += unpriced;
     stats.deadLettered += dead.length;
+    stats.redactionScanned += scanned;
+    for (const kind of PII_KINDS) stats.redactions[kind] += redactions[kind];
     if (dead.length > 0) {
       log.warn({ partition: batch.partition, count: dead.length, firstReason: dead[0].headers?.['dlq.reason'] }, 'messages sent to the DLQ');
     }
@@ -76,13 +98,13 @@ export function createEnricher(deps: EnricherDeps): Enricher {
         onBatch,
         maxBatchSize: deps.maxBatchSize,
       });
-      log.info({ topic: deps.topics.raw, group: deps.group }, 'enricher consuming');
+      log.info({ topic: deps.topics.raw, group: deps.group, redaction: deps.redaction ?? 'off' }, 'enricher consuming');
     },
     async stop() {
       await subscription?.close();
       subscription = null;
       log.info(stats, 'enricher stopped');
     },
-    stats: () => ({ ...stats }),
+    stats: () => ({ ...stats, redactions: { ...stats.redactions } }),
   };
 }
