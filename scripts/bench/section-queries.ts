@@ -1,0 +1,245 @@
+/**
+ * Section 5 — queries: the query API (the all-in-one process, its own DATA_DIR) over
+ * --query-rows traces spread over 30 days, generated with INSERT … SELECT FROM numbers()
+ * in chunks so the materialized views fill the rollups, plus eval scores for 10 % of the
+ * traces and user feedback for 0.1 % (feedback carries no dimensions: the quality query
+ * joins it to `traces`). Each of the cost / latency / errors / quality queries (30 days,
+ * hourly, group_by=feature,model) is timed at 1 and 32 concurrent clients, next to the
+ * same question answered by scanning `traces` (quality: `scores`, without the
+ * latest-version resolution and join) on the ClickHouse HTTP interface.
+ */
+import { join } from 'node:path';
+import { freePort } from '../../test/helpers/service-process.ts';
+import { tempDir } from '../../test/helpers/temp-dir.ts';
+import type { BenchOptions } from './args.ts';
+import { chExec, chRows, SERVICE_PASSWORD, SERVICE_USER, type ChTarget } from './ch.ts';
+import { progress, runSectionMain, sectionOptions, startNode } from './proc.ts';
+import { summarize, type LatencySummary } from './stats.ts';
+
+const DAY_MS = 86_400_000;
+const CHUNK_ROWS = 1_000_000;
+
+export interface LoadFigure {
+  clients: number;
+  latency: LatencySummary;
+  errors: number;
+}
+
+export interface QueryFigure {
+  name: string;
+  url: string;
+  responseRows: number;
+  truncated: boolean;
+  api: LoadFigure[];
+  reference: LoadFigure[];
+  referenceSql: string;
+}
+
+export interface QueriesResult {
+  rows: number;
+  scores: number;
+  generationSeconds: number;
+  generationRowsPerS: number;
+  scoresSeconds: number;
+  /** API total requests (interval=none) vs count() of traces in the same aligned range. */
+  check: { apiRequests: number; tracesInRange: number; exact: boolean };
+  queries: QueryFigure[];
+  pipelinePeakRssMiB: number;
+}
+
+const MODELS = ['gpt-4o', 'gpt-4o-mini', 'claude-sonnet-4-5-20250929', 'o3-mini', 'gemini-2.5-flash', 'acme-llm-7b-internal'];
+const PROVIDERS = ['openai', 'openai', 'anthropic', 'openai', 'vertex_ai', 'self-hosted'];
+const FEATURES = ['support-chat', 'summarize-ticket', 'search-rerank', 'code-assist', 'extract-invoice'];
+const arr = (xs: string[]) => `[${xs.map((x) => `'${x}'`).join(', ')}]`;
+
+/** traces rows number START … START+COUNT−1, timestamps hashed over [nowMs − 30 d, nowMs). */
+export function generateTracesSql(start: number, count: number, nowMs: number, token: string): string {
+  return `INSERT INTO traces (trace_id, ts, model, provider, feature, prompt_version, environment,
+  input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens,
+  cost_usd, client_cost_usd, input_cost_usd, cache_read_cost_usd, cache_write_cost_usd, output_cost_usd, reasoning_cost_usd,
+  pricing_status, priced_model, price_version, latency_ms, time_to_first_token_ms, status, error_type, finish_reason,
+  user_id, session_id, system_prompt_hash, input, output, metadata, received_at, source_partition, source_offset)
+SETTINGS insert_deduplication_token = '${token}', deduplicate_blocks_in_dependent_materialized_views = 1
+SELECT
+  concat('q-', toString(number)) AS g_id,
+  fromUnixTimestamp64Milli(toInt64(${nowMs} - 1 - (cityHash64(number, 1) % ${30 * DAY_MS})), 'UTC') AS g_ts,
+  arrayElement(${arr(MODELS)}, 1 + cityHash64(number, 2) % ${MODELS.length}) AS g_model,
+  arrayElement(${arr(PROVIDERS)}, 1 + cityHash64(number, 2) % ${MODELS.length}),
+  arrayElement(${arr(FEATURES)}, 1 + cityHash64(number, 3) % ${FEATURES.length}),
+  arrayElement(['v1', 'v2', 'v3'], 1 + cityHash64(number, 4) % 3),
+  if(cityHash64(number, 5) % 4 = 0, 'staging', 'production'),
+  200 + cityHash64(number, 6) % 4000 AS g_in,
+  20 + cityHash64(number, 7) % 800 AS g_out,
+  if(cityHash64(number, 8) % 10 < 6, intDiv(g_in, 2), 0),
+  0,
+  if(g_model IN ('o3-mini', 'gemini-2.5-flash'), intDiv(g_out, 2), 0),
+  if(g_model = 'acme-llm-7b-internal', NULL, toDecimal64((g_in * 2.5 + g_out * 10) / 1e6, 12)),
+  NULL,
+  toDecimal64(g_in * 2.5 / 1e6, 12), toDecimal64(0, 12), toDecimal64(0, 12), toDecimal64(g_out * 10 / 1e6, 12), toDecimal64(0, 12),
+  if(g_model = 'acme-llm-7b-internal', 'unpriced', 'priced'),
+  if(g_model = 'acme-llm-7b-internal', '', g_model),
+  if(g_model = 'acme-llm-7b-internal', '', 'bench'),
+  toUInt32(300 + cityHash64(number, 9) % 20000) AS g_lat,
+  toUInt32(g_lat / 5),
+  if(cityHash64(number, 10) % 100 < 3, 'error', 'ok') AS g_status,
+  if(g_status = 'error', 'timeout', ''),
+  if(g_status = 'error', '', 'stop'),
+  concat('user-', toString(cityHash64(number, 11) % 500)),
+  concat('session-', toString(cityHash64(number, 12) % 2000)),
+  '', '', '', map('team', 'growth'),
+  g_ts, 0, number
+FROM numbers(${start}, ${count})`;
+}
+
+const SCORES_COLUMNS = 'score_id, trace_id, name, value, passed, source, status, evaluator, rule, reason, comment, ts, trace_ts, feature, model, prompt_version, environment, metadata';
+
+export function generateScoresSql(): string[] {
+  return [
+    `INSERT INTO scores (${SCORES_COLUMNS})
+SELECT concat('e-', trace_id), trace_id, if(cityHash64(trace_id, 1) % 2 = 0, 'concise', 'helpful'),
+  (cityHash64(trace_id, 2) % 1000) / 1000, toUInt8((cityHash64(trace_id, 2) % 1000) >= 300), 'eval', 'ok', 'max_length', 'concise', '', '',
+  ts + toIntervalSecond(1), ts, feature, model, prompt_version, environment, map()
+FROM traces WHERE cityHash64(trace_id) % 10 = 0`,
+    `INSERT INTO scores (${SCORES_COLUMNS})
+SELECT concat('u-', trace_id), trace_id, 'thumbs', if(cityHash64(trace_id, 3) % 4 = 0, 0, 1), NULL, 'user', 'ok', '', '', '', '',
+  ts + toIntervalSecond(30), NULL, '', '', '', '', map()
+FROM traces WHERE cityHash64(trace_id) % 1000 = 1`,
+  ];
+}
+
+/** The reference: the API's question answered from raw rows. */
+function referenceSql(name: string, fromMs: number, toMs: number): string {
+  const range = (col = 'ts') => `${col} >= fromUnixTimestamp64Milli(${fromMs}, 'UTC') AND ${col} < fromUnixTimestamp64Milli(${toMs}, 'UTC')`;
+  const head = 'SELECT toStartOfHour(ts) AS bucket_start, feature, model';
+  const tail = 'GROUP BY bucket_start, feature, model ORDER BY bucket_start, feature, model LIMIT 10001 FORMAT JSONEachRow';
+  switch (name) {
+    case 'cost':
+      return `${head}, count() AS requests, countIf(cost_usd IS NULL) AS unpriced, toString(sum(toDecimal128(ifNull(cost_usd, 0), 12))) AS r_cost_usd,
+  toString(sum(toDecimal128(ifNull(client_cost_usd, 0), 12))) AS r_client_cost_usd, sum(input_tokens), sum(output_tokens), sum(cached_input_tokens), sum(cache_write_tokens), sum(reasoning_tokens)
+FROM traces WHERE ${range()} ${tail}`;
+    case 'latency':
+      return `${head}, count() AS requests, avg(latency_ms), max(latency_ms), quantilesTDigest(0.5, 0.9, 0.95, 0.99)(latency_ms),
+  quantilesTDigestIf(0.5, 0.9, 0.95, 0.99)(ifNull(time_to_first_token_ms, 0), time_to_first_token_ms IS NOT NULL)
+FROM traces WHERE ${range()} ${tail}`;
+    case 'errors':
+      return `${head}, count() AS requests, countIf(status = 'error') AS errors, errors / requests FROM traces WHERE ${range()} ${tail}`;
+    default:
+      return `SELECT toStartOfHour(ts) AS bucket_start, feature, model, source, countIf(status = 'ok' AND value IS NOT NULL), avgIf(value, status = 'ok'),
+  countIf(status = 'ok' AND passed = 0), countIf(status = 'ok' AND passed IS NOT NULL), countIf(status = 'error')
+FROM scores WHERE ${range()} GROUP BY bucket_start, feature, model, source ORDER BY bucket_start, feature, model, source LIMIT 10001 FORMAT JSONEachRow`;
+  }
+}
+
+/** `clients` concurrent loops of `perClient` calls each; latency per call, errors counted. */
+async function load(clients: number, perClient: number, call: () => Promise<boolean>, label: string): Promise<LoadFigure> {
+  const latencies: number[] = [];
+  let errors = 0;
+  let done = 0;
+  const total = clients * perClient;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      for (let i = 0; i < perClient; i++) {
+        const t = performance.now();
+        const ok = await call().catch(() => false);
+        latencies.push(performance.now() - t);
+        if (!ok) errors++;
+        done++;
+        progress(`queries: ${label} ${done}/${total}`);
+      }
+    }),
+  );
+  return { clients, latency: summarize(latencies), errors };
+}
+
+runSectionMain(async (): Promise<QueriesResult> => {
+  const opts = sectionOptions<BenchOptions>();
+  const dir = tempDir('bench-queries');
+  const [apiPort, chPort] = [await freePort(), await freePort()];
+  const pipeline = startNode({
+    name: 'all-in-one',
+    service: 'all-in-one',
+    env: {
+      DATA_DIR: join(dir.path, 'data'),
+      PORT: String(apiPort),
+      CLICKHOUSE_HTTP_PORT: String(chPort),
+      CLICKHOUSE_SERVICE_PASSWORD: SERVICE_PASSWORD,
+      RATE_LIMIT_PER_MINUTE: '0',
+      LOG_LEVEL: 'warn',
+    },
+  });
+  const api = `http://127.0.0.1:${apiPort}`;
+  const ch: ChTarget = { url: `http://127.0.0.1:${chPort}`, user: SERVICE_USER, password: SERVICE_PASSWORD };
+  try {
+    progress('queries: starting the pipeline (all-in-one process)', true);
+    await pipeline.waitForLog(/is ready/, 180_000);
+
+    const nowMs = Date.now();
+    const t0 = performance.now();
+    for (let start = 0; start < opts.queryRows; start += CHUNK_ROWS) {
+      const count = Math.min(CHUNK_ROWS, opts.queryRows - start);
+      await chExec(ch, generateTracesSql(start, count, nowMs, `bench-q-${start}`));
+      const secs = (performance.now() - t0) / 1000;
+      progress(`queries: generated ${start + count}/${opts.queryRows} traces (${Math.round((start + count) / secs)} rows/s)`, true);
+    }
+    const generationSeconds = (performance.now() - t0) / 1000;
+    const ts = performance.now();
+    for (const sql of generateScoresSql()) await chExec(ch, sql);
+    const scoresSeconds = (performance.now() - ts) / 1000;
+    const [{ n: scores }] = await chRows<{ n: string }>(ch, 'SELECT count() AS n FROM scores');
+
+    const from = new Date(nowMs - 30 * DAY_MS).toISOString();
+    const to = new Date(nowMs).toISOString();
+    const q = `from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`;
+
+    // Correctness: the rollups hold every generated row of the range.
+    const check = await (await fetch(`${api}/v1/metrics/cost?${q}&interval=none&group_by=feature,model`)).json() as { from: string; to: string; rows: { requests: number }[] };
+    const apiRequests = check.rows.reduce((s, r) => s + r.requests, 0);
+    const [{ n: inRange }] = await chRows<{ n: string }>(
+      ch,
+      `SELECT count() AS n FROM traces WHERE ts >= parseDateTime64BestEffort('${check.from}', 3, 'UTC') AND ts < parseDateTime64BestEffort('${check.to}', 3, 'UTC')`,
+    );
+
+    const defs = [
+      { name: 'cost', path: `/v1/metrics/cost?${q}&interval=hour&group_by=feature,model` },
+      { name: 'latency', path: `/v1/metrics/latency?${q}&interval=hour&group_by=feature,model` },
+      { name: 'errors', path: `/v1/metrics/errors?${q}&interval=hour&group_by=feature,model` },
+      { name: 'quality', path: `/v1/metrics/quality?${q}&interval=hour&group_by=feature,model&source=both` },
+    ];
+    const queries: QueryFigure[] = [];
+    for (const def of defs) {
+      const first = await fetch(`${api}${def.path}`);
+      const body = (await first.json()) as { rows?: unknown[]; truncated?: boolean; message?: string };
+      if (first.status !== 200) throw new Error(`${def.path} answered ${first.status}: ${JSON.stringify(body).slice(0, 300)}`);
+      const call = async () => {
+        const res = await fetch(`${api}${def.path}`);
+        await res.arrayBuffer();
+        return res.status === 200;
+      };
+      const sql = referenceSql(def.name, nowMs - 30 * DAY_MS, nowMs);
+      const ref = async () => {
+        await chExec(ch, sql);
+        return true;
+      };
+      await call(); // warm
+      const api1 = await load(1, opts.queryIterations, call, `${def.name} API, 1 client`);
+      const api32 = await load(32, Math.max(1, Math.ceil((opts.queryIterations * 3) / 32)), call, `${def.name} API, 32 clients`);
+      await ref();
+      const ref1 = await load(1, opts.referenceIterations, ref, `${def.name} reference scan, 1 client`);
+      const ref32 = await load(32, 1, ref, `${def.name} reference scan, 32 clients`);
+      queries.push({ name: def.name, url: def.path, responseRows: body.rows?.length ?? 0, truncated: body.truncated ?? false, api: [api1, api32], reference: [ref1, ref32], referenceSql: sql.replace(/\s+/g, ' ') });
+    }
+    return {
+      rows: opts.queryRows,
+      scores: Number(scores),
+      generationSeconds: Math.round(generationSeconds * 100) / 100,
+      generationRowsPerS: Math.round(opts.queryRows / generationSeconds),
+      scoresSeconds: Math.round(scoresSeconds * 100) / 100,
+      check: { apiRequests, tracesInRange: Number(inRange), exact: apiRequests === Number(inRange) && Number(inRange) === opts.queryRows },
+      queries,
+      pipelinePeakRssMiB: pipeline.peakRssMiB(),
+    };
+  } finally {
+    await pipeline.stop('SIGTERM', 30_000);
+    dir.cleanup();
+  }
+});
