@@ -17,6 +17,7 @@ import { registerFeedbackRoutes } from '../ingest/feedback-routes.ts';
 import { registerIngestRoutes } from '../ingest/routes.ts';
 import { registerQueryRoutes } from '../query/routes.ts';
 import { createMemoryBatchLog } from '../writer/batch-log.ts';
+import { repairRollups } from '../writer/rollup-repair.ts';
 import { createWriter } from '../writer/writer.ts';
 
 export interface EmbeddedPipeline extends RunningService {
@@ -74,6 +75,9 @@ export async function startEmbeddedPipeline(config: Config, log: Logger, options
   const enricher = createEnricher({ bus, registry, pricer, log, topics, group: config.ENRICHER_GROUP, maxBatchSize: config.ENRICHER_BATCH_SIZE, redaction });
   // Judge API keys are looked up by the env var names the rules file chooses.
   const evaluator = evaluatorFromSettings({ bus, registry, pricer, log, topics, settings: { ...settingsFromConfig(config), env: options.env ?? {} } });
+  // A previous run killed between an insert's traces part and its rollup views' parts
+  // left buckets behind; the client's retry of those events will be dropped as a repeat.
+  if (config.WRITER_DEDUP_WARM_MINUTES > 0) await repairRollups(store, { sinceMs: Date.now() - (config.WRITER_DEDUP_WARM_MINUTES + 1) * 60_000, log });
   await writer.start();
   await enricher.start();
   await evaluator.start();

@@ -10,12 +10,12 @@ test('with nothing logged, a delivery is one new batch', () => {
 
 test('a replay is cut along the logged boundaries and reuses their tokens', () => {
   const logged = [
-    { first: 10, last: 14, token: 'A' },
+    { first: 10, last: 14, token: 'A', rows: 5 },
     { first: 15, last: 17, token: 'B' },
   ];
   assert.deepEqual(planBatches({ first: 10, last: 25 }, logged, fresh), [
-    { first: 10, last: 14, token: 'A', partial: false },
-    { first: 15, last: 17, token: 'B', partial: false },
+    { first: 10, last: 14, token: 'A', partial: false, replayOf: { rows: 5 } },
+    { first: 15, last: 17, token: 'B', partial: false, replayOf: { rows: undefined } },
     { first: 18, last: 25, token: 'new:18-25', partial: false },
   ]);
 });

@@ -11,11 +11,17 @@ export interface LoggedBatch {
   first: number;
   last: number;
   token: string;
+  /** Rows the original insert carried (after its de-duplication), when the log knows. */
+  rows?: number;
 }
 
-/** A planned insert; `partial` when this delivery holds only the head of a logged batch. */
+/**
+ * A planned insert; `partial` when this delivery holds only the head of a logged batch;
+ * `replayOf` when it is a logged batch replayed whole (its original row count, if known).
+ */
 export interface PlannedBatch extends LoggedBatch {
   partial: boolean;
+  replayOf?: { rows: number | undefined };
 }
 
 export interface BatchLog {
@@ -27,7 +33,7 @@ export interface BatchLog {
 }
 
 const PENDING_SQL = `
-SELECT first_offset AS first, last_offset AS last, token
+SELECT first_offset AS first, last_offset AS last, token, rows
 FROM writer_batches FINAL
 WHERE consumer_group = {group:String} AND topic = {topic:String} AND partition = {partition:Int32}
   AND last_offset >= {from:Int64}
@@ -36,13 +42,13 @@ ORDER BY first_offset`;
 export function createBatchLog(store: Store, group: string): BatchLog {
   return {
     async pending(topic, partition, fromOffset) {
-      const rows = await store.query<{ first: string | number; last: string | number; token: string }>(PENDING_SQL, {
+      const rows = await store.query<{ first: string | number; last: string | number; token: string; rows: string | number }>(PENDING_SQL, {
         group,
         topic,
         partition,
         from: fromOffset,
       });
-      return rows.map((r) => ({ first: Number(r.first), last: Number(r.last), token: r.token }));
+      return rows.map((r) => ({ first: Number(r.first), last: Number(r.last), token: r.token, rows: Number(r.rows) }));
     },
     async record(topic, partition, batch, rows) {
       await store.insert('writer_batches', [
@@ -67,10 +73,10 @@ export function createMemoryBatchLog(): BatchLog {
     async pending(topic, partition, fromOffset) {
       return (logs.get(keyOf(topic, partition)) ?? []).filter((b) => b.last >= fromOffset).map((b) => ({ ...b }));
     },
-    async record(topic, partition, batch) {
+    async record(topic, partition, batch, rows) {
       const key = keyOf(topic, partition);
       const list = (logs.get(key) ?? []).filter((b) => b.first !== batch.first);
-      list.push({ first: batch.first, last: batch.last, token: batch.token });
+      list.push({ first: batch.first, last: batch.last, token: batch.token, rows });
       list.sort((a, b) => a.first - b.first);
       logs.set(key, list);
     },
@@ -115,7 +121,7 @@ export function planBatches(
       out.push({ first: cursor, last: offsets.last, token: `${b.token}.head-${offsets.last}`, partial: true });
       return out;
     }
-    out.push({ first: cursor, last: b.last, token: b.token, partial: false });
+    out.push({ first: cursor, last: b.last, token: b.token, partial: false, replayOf: { rows: b.rows } });
     cursor = b.last + 1;
   }
   if (cursor <= offsets.last) out.push({ first: cursor, last: offsets.last, token: newToken(cursor, offsets.last), partial: false });

@@ -123,24 +123,41 @@ export function createWriter(deps: WriterDeps): Writer {
   }
 
   async function insertPlanned(sink: RowSink, batch: Batch, planned: PlannedBatch, messages: BusMessage[]): Promise<void> {
-    const rows: Record<string, unknown>[] = [];
-    const rowMessages: BusMessage[] = [];
+    let rows: Record<string, unknown>[] = [];
+    let rowMessages: BusMessage[] = [];
     const dead = [];
     const seen = new Set<string>();
+    // Repeats within the delivery always go; rows seen in earlier batches (the recent-ids
+    // memory) are set aside, not yet dropped: see the replay rule below.
+    const earlier: Record<string, unknown>[] = [];
     for (const m of messages) {
       try {
         const row = sink.toRow(m);
         const key = sink.key(row);
-        if (seen.has(key) || sink.recent?.has(key)) {
+        if (seen.has(key)) {
           stats.duplicatesSkipped++;
           continue;
         }
         seen.add(key);
+        if (sink.recent?.has(key)) earlier.push(row);
         rows.push(row);
         rowMessages.push(m);
       } catch (err) {
         dead.push(toDeadLetter(m, 'writer', err));
       }
+    }
+    // A logged batch replayed whole after a crash is re-inserted exactly as it was first
+    // cut, with its token, so ClickHouse drops what it already has per table and view and
+    // fills in what it lacks (a crash between the traces part and a rollup's). The memory
+    // of recent ids, warmed from `traces`, holds this very batch's rows and must not thin
+    // it: when the rows match the logged count, the batch is the original one. Otherwise
+    // (and for new batches) rows seen earlier are repeats and are dropped.
+    const replayWhole = planned.replayOf !== undefined && earlier.length > 0 && planned.replayOf.rows === rows.length;
+    if (earlier.length > 0 && !replayWhole) {
+      const drop = new Set(earlier);
+      rowMessages = rowMessages.filter((_, i) => !drop.has(rows[i]));
+      rows = rows.filter((r) => !drop.has(r));
+      stats.duplicatesSkipped += earlier.length;
     }
     let toInsert = rows;
     let toInsertMessages = rowMessages;

@@ -1,0 +1,84 @@
+import type { Logger } from '../core/logger.ts';
+import type { Store } from '../core/store/store.ts';
+
+/**
+ * Repairs the rollups after an unclean stop of the embedded pipeline.
+ *
+ * An insert into `traces` fires the rollup views block by block; a process killed
+ * between the `traces` part and a view's part leaves rows in `traces` that the rollup
+ * lacks. The distributed writer heals that by replaying its logged batch with the same
+ * token; the embedded writer cannot (its in-process offsets, and so its batch log, die
+ * with the process), and the client's retry of those events is then dropped as a repeat
+ * because the rows are in `traces`. So at start, before the writer consumes anything, each
+ * rollup bucket of the recent window whose request count is below what `traces` holds
+ * gets the difference added: requests, errors, unpriced, token and cost sums, latency sum
+ * exactly; latency max from `traces`; the quantile states of the missing rows cannot be
+ * told apart from the present ones and are left as they are (an empty state is added).
+ *
+ * Safe only with one writer and nothing inserting meanwhile: the embedded pipeline calls
+ * it before its writer starts. A bucket counted twice (a repeat outside the writer's
+ * window) has more in the rollup than in `traces` and is left alone.
+ */
+const ROLLUPS = [
+  { table: 'traces_1m', bucket: 'toStartOfMinute' },
+  { table: 'traces_1h', bucket: 'toStartOfHour' },
+] as const;
+
+const SUMS = [
+  ['requests', 'count()'],
+  ['errors', "countIf(status = 'error')"],
+  ['unpriced', 'countIf(cost_usd IS NULL)'],
+  ['input_tokens_sum', 'sum(input_tokens)'],
+  ['output_tokens_sum', 'sum(output_tokens)'],
+  ['cached_input_tokens_sum', 'sum(cached_input_tokens)'],
+  ['cache_write_tokens_sum', 'sum(cache_write_tokens)'],
+  ['reasoning_tokens_sum', 'sum(reasoning_tokens)'],
+  ['latency_ms_sum', 'sum(toUInt64(latency_ms))'],
+] as const;
+const DECIMALS = [
+  ['cost_usd_sum', 'sum(toDecimal128(ifNull(cost_usd, 0), 12))'],
+  ['client_cost_usd_sum', 'sum(toDecimal128(ifNull(client_cost_usd, 0), 12))'],
+] as const;
+const KEYS = 'bucket, feature, model, prompt_version, environment';
+
+/** The rows to add to `table`: one per bucket that has fewer requests than `traces`. */
+function gapSelect(table: string, bucket: string): string {
+  const fromTraces = [...SUMS, ...DECIMALS].map(([c, expr]) => `${expr} AS t_${c}`).join(', ');
+  const fromRollup = [...SUMS, ...DECIMALS].map(([c]) => `sum(${c}) AS r_${c}`).join(', ');
+  const diffs = [
+    ...SUMS.map(([c]) => `toUInt64(greatest(toInt64(t_${c}) - toInt64(r_${c}), 0)) AS ${c}`),
+    ...DECIMALS.map(([c]) => `greatest(t_${c} - r_${c}, toDecimal128(0, 12)) AS ${c}`),
+  ].join(', ');
+  return `
+SELECT ${KEYS}, ${diffs}, t_latency_ms_max AS latency_ms_max,
+       arrayReduce('quantilesTDigestState(0.5, 0.9, 0.95, 0.99)', emptyArrayUInt32()) AS latency_q,
+       arrayReduce('quantilesTDigestIfState(0.5, 0.9, 0.95, 0.99)', emptyArrayUInt32(), emptyArrayUInt8()) AS ttft_q
+FROM (
+  SELECT ${bucket}(ts) AS bucket, feature, model, prompt_version, environment, ${fromTraces}, max(latency_ms) AS t_latency_ms_max
+  FROM traces FINAL WHERE ts >= ${bucket}(fromUnixTimestamp64Milli({since:Int64}))
+  GROUP BY ${KEYS}
+) AS t
+LEFT JOIN (
+  SELECT ${KEYS}, ${fromRollup} FROM ${table}
+  WHERE bucket >= ${bucket}(fromUnixTimestamp64Milli({since:Int64}))
+  GROUP BY ${KEYS}
+) AS r USING (${KEYS})
+WHERE t_requests > r_requests`;
+}
+
+const COLUMNS = `${KEYS}, ${[...SUMS, ...DECIMALS].map(([c]) => c).join(', ')}, latency_ms_max, latency_q, ttft_q`;
+
+export async function repairRollups(store: Store, opts: { sinceMs: number; log: Logger }): Promise<{ table: string; buckets: number }[]> {
+  const out: { table: string; buckets: number }[] = [];
+  for (const { table, bucket } of ROLLUPS) {
+    const gap = gapSelect(table, bucket);
+    const [row] = await store.query<{ n: string | number }>(`SELECT count() AS n FROM (${gap}) SETTINGS join_use_nulls = 0`, { since: opts.sinceMs });
+    const buckets = Number(row?.n ?? 0);
+    if (buckets > 0) {
+      await store.command(`INSERT INTO ${table} (${COLUMNS}) ${gap} SETTINGS join_use_nulls = 0`, { since: opts.sinceMs });
+      opts.log.warn({ table, buckets, since: new Date(opts.sinceMs).toISOString() }, 'rollup buckets behind traces after an unclean stop: added the missing counts');
+    }
+    out.push({ table, buckets });
+  }
+  return out;
+}

@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { after, before, it } from 'node:test';
+import type { BusMessage } from '../core/bus/event-bus.ts';
+import { loadAvroRegistry } from '../core/codec/avro-registry.ts';
+import { silentLogger } from '../core/logger.ts';
+import { encodeEnriched, type EnrichedTrace } from '../core/schema/enriched-trace.ts';
+import { parseTraceEvent } from '../core/schema/trace-event.ts';
+import { openTestStore, type TestStore } from '../query/test-support.ts';
+import { capturingBus } from './capturing-bus.test-support.ts';
+import { repairRollups } from './rollup-repair.ts';
+import { createWriter } from './writer.ts';
+
+/**
+ * Regression (found by test/faults): a crash between the `traces` part of an insert and
+ * its rollup views' parts. The restarted writer warms its recent-ids memory from `traces`,
+ * which already holds the batch's rows; it used to drop the whole replayed batch as
+ * repeats, so the rollups never got those rows. A logged batch replayed whole must be
+ * re-inserted as it was, with its token: ClickHouse skips what it has and fills the views.
+ * The crash is reproduced on the real engine by detaching the views for the first insert.
+ */
+const registry = loadAvroRegistry();
+const NOW = Date.now();
+const TOPICS = { enriched: 'llm.traces.enriched', dlq: 'llm.dlq' };
+let db: TestStore;
+before(async () => (db = await openTestStore()));
+after(async () => db.close());
+
+function message(i: number): BusMessage {
+  const parsed = parseTraceEvent({ trace_id: `replay-${i}`, timestamp: NOW - 120_000, model: 'gpt-4o', feature: 'replay', input_tokens: 100, output_tokens: 10 });
+  assert.ok(parsed.ok);
+  const value: EnrichedTrace = {
+    event: parsed.value, cost_pico_usd: 1_000_000 + i, cost_breakdown: null, pricing_status: 'priced', priced_model: 'gpt-4o', price_version: 'v',
+    unpriced_reason: null, received_at: NOW, source_partition: 0, source_offset: i,
+  };
+  return { topic: TOPICS.enriched, partition: 0, offset: String(i), key: `replay-${i}`, value: encodeEnriched(registry, value), headers: {}, timestamp: NOW };
+}
+
+const count = async (sql: string) => Number((await db.store.query<{ n: string }>(sql))[0].n);
+
+it('a logged batch replayed after a crash between traces and the rollups completes the rollups, without a double count', async () => {
+  const messages = Array.from({ length: 10 }, (_, i) => message(i));
+  const make = () => {
+    const bus = capturingBus();
+    const writer = createWriter({ bus, store: db.store, registry, log: silentLogger(), topics: TOPICS, group: 'g-replay', batchSize: 100, maxDelayMs: 0, dedupWindow: 1000, dedupWarmMinutes: 60 });
+    return { bus, writer };
+  };
+  // First life: the insert reaches `traces` but not the views (they are detached), then "crash".
+  await db.store.command('DETACH TABLE traces_1m_mv');
+  await db.store.command('DETACH TABLE traces_1h_mv');
+  const first = make();
+  await first.writer.start();
+  await first.bus.handler()({ topic: TOPICS.enriched, partition: 0, messages });
+  await first.writer.stop();
+  await db.store.command('ATTACH TABLE traces_1m_mv');
+  await db.store.command('ATTACH TABLE traces_1h_mv');
+  assert.equal(await count("SELECT count() AS n FROM traces WHERE feature = 'replay'"), 10);
+  assert.equal(await count("SELECT sum(requests) AS n FROM traces_1m WHERE feature = 'replay'"), 0, 'the crash left the rollups behind');
+
+  // Second life: warm memory of recent ids (it holds all 10), the same offsets redelivered.
+  const second = make();
+  await second.writer.start();
+  await second.bus.handler()({ topic: TOPICS.enriched, partition: 0, messages });
+  assert.equal(await count("SELECT count() AS n FROM traces WHERE feature = 'replay'"), 10, 'traces dropped the repeat');
+  assert.equal(await count("SELECT sum(requests) AS n FROM traces_1m WHERE feature = 'replay'"), 10, 'the minute rollup was filled in');
+  assert.equal(await count("SELECT sum(requests) AS n FROM traces_1h WHERE feature = 'replay'"), 10, 'the hour rollup was filled in');
+
+  // Third life: the same batch again changes nothing anywhere.
+  await second.bus.handler()({ topic: TOPICS.enriched, partition: 0, messages });
+  await second.writer.stop();
+  const third = make();
+  await third.writer.start();
+  await third.bus.handler()({ topic: TOPICS.enriched, partition: 0, messages });
+  await third.writer.stop();
+  assert.equal(await count("SELECT count() AS n FROM traces WHERE feature = 'replay'"), 10);
+  assert.equal(await count("SELECT sum(requests) AS n FROM traces_1m WHERE feature = 'replay'"), 10);
+  assert.equal(await count("SELECT sum(requests) AS n FROM traces_1h WHERE feature = 'replay'"), 10);
+});
+
+it('embedded restart: rollup buckets behind traces get exactly the missing counts and costs, once', async () => {
+  const messages = Array.from({ length: 12 }, (_, i) => message(100 + i)).map((m) => ({ ...m, offset: String(Number(m.offset) + 1000) }));
+  await db.store.command('DETACH TABLE traces_1m_mv');
+  await db.store.command('DETACH TABLE traces_1h_mv');
+  const bus = capturingBus();
+  const writer = createWriter({ bus, store: db.store, registry, log: silentLogger(), topics: TOPICS, group: 'g-repair', batchSize: 5, maxDelayMs: 0, dedupWindow: 0, dedupWarmMinutes: 0 });
+  await writer.start();
+  await bus.handler()({ topic: TOPICS.enriched, partition: 0, messages: messages.slice(0, 5) }); // lost by the views
+  await db.store.command('ATTACH TABLE traces_1m_mv');
+  await db.store.command('ATTACH TABLE traces_1h_mv');
+  await bus.handler()({ topic: TOPICS.enriched, partition: 0, messages: messages.slice(5) }); // stored everywhere
+  await writer.stop();
+  const where = "feature = 'replay' AND trace_id >= 'replay-100' AND trace_id <= 'replay-111'";
+  assert.equal(await count(`SELECT count() AS n FROM traces WHERE ${where}`), 12);
+
+  const repaired = await repairRollups(db.store, { sinceMs: NOW - 3_600_000, log: silentLogger() });
+  assert.deepEqual(repaired.map((r) => r.buckets > 0), [true, true]);
+  const exact = async (table: string) => {
+    const [t] = await db.store.query<{ n: string; c: string; tok: string }>(`SELECT count() AS n, toString(sum(toDecimal128(cost_usd, 12))) AS c, toString(sum(input_tokens + output_tokens)) AS tok FROM traces FINAL WHERE feature = 'replay'`);
+    const [r] = await db.store.query<{ n: string; c: string; tok: string }>(`SELECT sum(requests) AS n, toString(sum(cost_usd_sum)) AS c, toString(sum(input_tokens_sum + output_tokens_sum)) AS tok FROM ${table} WHERE feature = 'replay'`);
+    assert.deepEqual(r, t, table);
+  };
+  await exact('traces_1m');
+  await exact('traces_1h');
+  assert.deepEqual((await repairRollups(db.store, { sinceMs: NOW - 3_600_000, log: silentLogger() })).map((r) => r.buckets), [0, 0], 'a second run finds nothing');
+  await exact('traces_1m');
+});
