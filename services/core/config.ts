@@ -31,6 +31,10 @@ export const configSchema = z.object({
 
   KAFKA_BROKERS: list.optional(),
   KAFKA_CLIENT_ID: str('llm-pipeline'),
+  /** Consumer group session: how long a dead member keeps its partitions (Kafka's session.timeout.ms). */
+  KAFKA_SESSION_TIMEOUT_MS: int(30_000, 1_000, 3_600_000),
+  /** Consumer heartbeat interval; keep it well under the session timeout (a third or less). */
+  KAFKA_HEARTBEAT_INTERVAL_MS: int(3_000, 100, 600_000),
   TOPIC_PARTITIONS: int(6, 1, 1000),
   /** Partitions of the in-process bus (embedded mode): 2 lets enrichment overlap inserts while keeping inserts few and large. */
   EMBEDDED_BUS_PARTITIONS: int(2, 1, 64),

@@ -31,6 +31,8 @@ export function kafkaBusFromConfig(c: Config, log: Logger): EventBus {
   return createKafkaBus({
     brokers: c.KAFKA_BROKERS,
     clientId: c.KAFKA_CLIENT_ID,
+    sessionTimeoutMs: c.KAFKA_SESSION_TIMEOUT_MS,
+    heartbeatIntervalMs: Math.min(c.KAFKA_HEARTBEAT_INTERVAL_MS, Math.floor(c.KAFKA_SESSION_TIMEOUT_MS / 3)),
     log,
     createTopics: [t.raw, t.enriched, t.dlq, t.scores, t.alerts].map((name) => ({ name, partitions: c.TOPIC_PARTITIONS })),
   });

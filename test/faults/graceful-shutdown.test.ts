@@ -12,7 +12,7 @@ import { assertExact, printFigures, settledTotals } from './support/totals.ts';
  * each process exits 0 — so within SHUTDOWN_TIMEOUT_MS, past which it would exit 1 —
  * and after its restart nothing acknowledged is lost and nothing is counted twice.
  * Requests refused while ingest is down are resent by the client, as a real one would.
- * (The consumers run with a 6 s Kafka session, support/kafka-session-timeout.mjs: after a
+ * (The consumers run with a 6 s Kafka session, KAFKA_SESSION_TIMEOUT_MS=6000: after a
  * member's LeaveGroup, librdkafka 2.0's mock cluster still waits one session timeout
  * before the restarted member is given the partitions; a broker would not.)
  */

@@ -26,7 +26,7 @@ const client = new RetryingClient(() => d.ingestUrl);
 let stream: ReturnType<RetryingClient['stream']>;
 
 before(async () => {
-  // Short Kafka session (see support/kafka-session-timeout.mjs): a killed member is given up
+  // Short Kafka session (see KAFKA_SESSION_TIMEOUT_MS=6000): a killed member is given up
   // in seconds, not 30 s. Small writer batches: many inserts, so many distinct kill points.
   d = await startDistributed({ name: 'writer-kill', sessionTimeoutMs: 6_000, env: { ENRICHER_BATCH_SIZE: '50' } });
   const enricher = d.start('enricher');

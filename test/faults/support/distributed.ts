@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { startMockKafka, type MockKafka } from '../../helpers/mock-kafka.ts';
 import { freePort, startService, type ServiceProcess } from '../../helpers/service-process.ts';
@@ -15,7 +14,6 @@ import { tempDir } from '../../helpers/temp-dir.ts';
  */
 export const TOPICS = { raw: 'llm.traces.raw', enriched: 'llm.traces.enriched', dlq: 'llm.dlq', scores: 'llm.scores' };
 const SERVICE_PASSWORD = 'fault-service-secret';
-const SESSION_PRELOAD = pathToFileURL(join(import.meta.dirname, 'kafka-session-timeout.mjs')).href;
 
 export interface Distributed {
   kafka: MockKafka;
@@ -40,7 +38,7 @@ export interface Distributed {
 export interface DistributedOptions {
   name: string;
   partitions?: number;
-  /** Consumer session timeout for the services' kafkajs consumers (see kafka-session-timeout.mjs). */
+  /** KAFKA_SESSION_TIMEOUT_MS of the services: how soon a killed member's partitions move (the default 30 s makes ten kills wait minutes). */
   sessionTimeoutMs?: number;
   env?: Record<string, string>;
 }
@@ -59,7 +57,7 @@ export async function startDistributed(options: DistributedOptions): Promise<Dis
     CLICKHOUSE_USER: 'pipeline',
     CLICKHOUSE_PASSWORD: SERVICE_PASSWORD,
     PORT: String(ingestPort),
-    ...(options.sessionTimeoutMs ? { NODE_OPTIONS: `--import=${SESSION_PRELOAD}`, FAULT_TEST_KAFKA_SESSION_TIMEOUT_MS: String(options.sessionTimeoutMs) } : {}),
+    ...(options.sessionTimeoutMs ? { KAFKA_SESSION_TIMEOUT_MS: String(options.sessionTimeoutMs) } : {}),
     ...options.env,
   };
   const processes: ServiceProcess[] = [];
