@@ -18,6 +18,8 @@ import { eventually, freePort, startService, type ServiceProcess } from '../help
 import { expectedCostPico, picoToUsdText } from '../helpers/expected-cost.ts';
 import { clickhouseSql } from '../helpers/clickhouse-sql.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
+import type { FaultFigures } from './support/totals.ts';
+import type { TraceEvent } from './support/traffic.ts';
 
 export const TOPICS = ['llm.traces.raw', 'llm.traces.enriched', 'llm.dlq', 'llm.scores'];
 const SERVICE_PASSWORD = 'fault-service-secret';
@@ -101,17 +103,6 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
   return { kafka, ingestUrl: `http://127.0.0.1:${ingestPort}`, sql: clickhouseSql(() => chUrl), env, services, start, teardown };
 }
 
-export interface TraceEventIn {
-  trace_id: string;
-  timestamp: string;
-  model: string;
-  feature: string;
-  input_tokens: number;
-  cached_input_tokens: number;
-  output_tokens: number;
-  latency_ms: number;
-}
-
 export interface ClientStats {
   requests: number;
   /** 2xx answers (each covers a whole batch: the events are all valid). */
@@ -130,7 +121,7 @@ export interface ClientStats {
  * batch is resent (same events) after Retry-After whenever it gets a 503, until a 2xx.
  */
 export class TraceClient {
-  readonly events = new Map<string, TraceEventIn>();
+  readonly events = new Map<string, TraceEvent>();
   readonly acknowledged = new Set<string>();
   readonly stats: ClientStats = { requests: 0, responses2xx: 0, responses503: 0, missingRetryAfter: 0, otherAnswers: [], slowest503Ms: 0 };
   /** Wall-clock time of every 503 and 2xx answer, for the figures. */
@@ -145,9 +136,9 @@ export class TraceClient {
     private readonly o: { feature: string; batchSize: number; concurrency: number; pauseMs: number },
   ) {}
 
-  private nextEvent(): TraceEventIn {
+  private nextEvent(): TraceEvent {
     const i = this.seq++;
-    const e: TraceEventIn = {
+    const e: TraceEvent = {
       trace_id: `${this.o.feature}-${i}`,
       // Spread over a few minutes (but all in the past) so the rollups hold several buckets.
       timestamp: new Date(this.base - 60_000 - (i % 240) * 1000).toISOString(),
@@ -232,17 +223,6 @@ export class TraceClient {
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-export interface FaultFigures {
-  fault: string;
-  events_in: number;
-  acknowledged: number;
-  counted_traces: number;
-  counted_rollup_1m: number;
-  duplicates: number;
-  recover_ms: number | null;
-  [extra: string]: unknown;
-}
 
 /**
  * Waits until every acknowledged event of `client` is in `traces`, lets late duplicates

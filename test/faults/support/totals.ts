@@ -77,7 +77,9 @@ export interface FaultFigures {
   counted_rollup_1m: number;
   counted_rollup_1h: number;
   duplicates: number;
-  recover_ms: number;
+  recover_ms: number | null;
+  /** Scenario-specific figures (503s answered, repeats seen on a topic, …). */
+  [extra: string]: unknown;
 }
 
 /** The one line per scenario collected for RELIABILITY.md. */
