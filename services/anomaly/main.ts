@@ -56,7 +56,7 @@ export async function startAnomaly(opts: {
       bus: opts.bus,
       store: opts.store,
       registry: opts.registry,
-      log,
+      log: opts.log, // the service names its own component
       sink: createAlertSink({ store: opts.store, bus: opts.publishAlerts ? opts.bus : undefined, topic: c.TOPIC_ALERTS }),
       notifier,
       file,
