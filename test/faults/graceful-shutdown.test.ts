@@ -4,7 +4,7 @@ import type { ServiceProcess } from '../helpers/service-process.ts';
 import { allInOne, type AllInOne } from './support/all-in-one.ts';
 import { secs, startDistributed, type Distributed } from './support/distributed.ts';
 import { expectedPicoOf, makeEvents, RetryingClient, type TraceEvent } from './support/traffic.ts';
-import { assertExact, printFigures, settledTotals } from './support/totals.ts';
+import { assertExact, printFigures, settledTotals, type Sql } from './support/totals.ts';
 
 /**
  * Graceful shutdown under load. While a client sends (two requests at a time), SIGTERM
@@ -35,8 +35,16 @@ async function sigterm(p: ServiceProcess): Promise<number> {
   return ms;
 }
 
-function acknowledgedOf(events: readonly TraceEvent[], client: RetryingClient): TraceEvent[] {
-  return events.filter((e) => client.acknowledged.has(e.trace_id));
+/**
+ * After the stream: everything the client sent was acknowledged (a restart costs retries,
+ * never an event), the totals settle to exactly the acknowledged events and their cost.
+ */
+async function verifySettled(sql: Sql, events: readonly TraceEvent[], client: RetryingClient, fault: string, recoverMs: number): Promise<void> {
+  const acked = events.filter((e) => client.acknowledged.has(e.trace_id));
+  assert.equal(client.attempted.size, acked.length);
+  const { totals } = await settledTotals(sql, acked.length, { what: fault });
+  printFigures(fault, client.attempted.size, acked.length, totals, recoverMs);
+  assertExact(totals, { n: acked.length, pico: expectedPicoOf(acked) });
 }
 
 test('distributed: SIGTERM to ingest, enricher and writer under load; each exits 0; totals exact after restarts', async () => {
@@ -66,12 +74,8 @@ test('distributed: SIGTERM to ingest, enricher and writer under load; each exits
     stream.stop();
     await stream.done;
   }
-  const acked = acknowledgedOf(events, client);
-  assert.equal(client.attempted.size, acked.length);
-  const { totals } = await settledTotals(dist.sql, acked.length, { what: 'sigterm-distributed' });
-  printFigures('sigterm-under-load-distributed', client.attempted.size, acked.length, totals, recoverMs);
   console.log(`sigterm-distributed: SIGTERM -> exit 0 (stop_s) and -> ready again (back_s): ${JSON.stringify(timings)}; client ${JSON.stringify(client.stats)}`);
-  assertExact(totals, { n: acked.length, pico: expectedPicoOf(acked) });
+  await verifySettled(dist.sql, events, client, 'sigterm-under-load-distributed', recoverMs);
   for (const p of Object.values(running)) await sigterm(p);
 });
 
@@ -96,11 +100,7 @@ test('all-in-one: SIGTERM under load exits 0; after the restart totals are exact
     stream.stop();
     await stream.done;
   }
-  const acked = acknowledgedOf(events, client);
-  assert.equal(client.attempted.size, acked.length);
-  const { totals } = await settledTotals(aio.sql, acked.length, { what: 'sigterm-all-in-one' });
-  printFigures('sigterm-under-load-all-in-one', client.attempted.size, acked.length, totals, recoverMs);
   console.log(`sigterm-all-in-one: SIGTERM -> exit 0 in ${secs(stopMs)} s, serving again ${secs(recoverMs)} s after the signal; client ${JSON.stringify(client.stats)}`);
-  assertExact(totals, { n: acked.length, pico: expectedPicoOf(acked) });
+  await verifySettled(aio.sql, events, client, 'sigterm-under-load-all-in-one', recoverMs);
   await sigterm(aio.process!);
 });

@@ -17,7 +17,7 @@ export interface Totals {
   cost1h: string;
 }
 
-type Sql = (query: string) => Promise<any[]>;
+export type Sql = (query: string) => Promise<any[]>;
 
 export async function readTotals(sql: Sql): Promise<Totals> {
   const [t] = await sql('SELECT count() AS n, uniqExact(trace_id) AS u, toString(sum(cost_usd)) AS cost FROM traces');
