@@ -10,8 +10,9 @@ import type { Store } from '../core/store/store.ts';
  * token; the embedded writer cannot (its in-process offsets, and so its batch log, die
  * with the process), and the client's retry of those events is then dropped as a repeat
  * because the rows are in `traces`. So at start, before the writer consumes anything, each
- * rollup bucket of the recent window whose request count is below what `traces` holds
- * gets the difference added: requests, errors, unpriced, token and cost sums, latency sum
+ * rollup bucket holding a row stored in the recent window (by `received_at`, the clock of
+ * the writer's recent-ids memory, whatever the event's own time) whose request count is
+ * below what `traces` holds gets the difference added: requests, errors, unpriced, token and cost sums, latency sum
  * exactly; latency max from `traces`; the quantile states of the missing rows cannot be
  * told apart from the present ones and are left as they are (an empty state is added).
  *
@@ -45,6 +46,9 @@ const KEYS = 'bucket, feature, model, prompt_version, environment';
 function gapSelect(table: string, bucket: string): string {
   const fromTraces = [...SUMS, ...DECIMALS].map(([c, expr]) => `${expr} AS t_${c}`).join(', ');
   const fromRollup = [...SUMS, ...DECIMALS].map(([c]) => `sum(${c}) AS r_${c}`).join(', ');
+  // The buckets of every row stored since `since` (by arrival, the clock the writer's
+  // recent-ids memory uses: a late event of last week can be dropped as a repeat too).
+  const touched = `SELECT DISTINCT ${bucket}(ts) FROM traces WHERE received_at >= fromUnixTimestamp64Milli({since:Int64})`;
   const diffs = [
     ...SUMS.map(([c]) => `toUInt64(greatest(toInt64(t_${c}) - toInt64(r_${c}), 0)) AS ${c}`),
     ...DECIMALS.map(([c]) => `greatest(t_${c} - r_${c}, toDecimal128(0, 12)) AS ${c}`),
@@ -55,12 +59,12 @@ SELECT ${KEYS}, ${diffs}, t_latency_ms_max AS latency_ms_max,
        arrayReduce('quantilesTDigestIfState(0.5, 0.9, 0.95, 0.99)', emptyArrayUInt32(), emptyArrayUInt8()) AS ttft_q
 FROM (
   SELECT ${bucket}(ts) AS bucket, feature, model, prompt_version, environment, ${fromTraces}, max(latency_ms) AS t_latency_ms_max
-  FROM traces FINAL WHERE ts >= ${bucket}(fromUnixTimestamp64Milli({since:Int64}))
+  FROM traces FINAL WHERE ${bucket}(ts) IN (${touched})
   GROUP BY ${KEYS}
 ) AS t
 LEFT JOIN (
   SELECT ${KEYS}, ${fromRollup} FROM ${table}
-  WHERE bucket >= ${bucket}(fromUnixTimestamp64Milli({since:Int64}))
+  WHERE bucket IN (${touched})
   GROUP BY ${KEYS}
 ) AS r USING (${KEYS})
 WHERE t_requests > r_requests`;

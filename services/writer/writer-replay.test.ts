@@ -25,8 +25,8 @@ let db: TestStore;
 before(async () => (db = await openTestStore()));
 after(async () => db.close());
 
-function message(i: number): BusMessage {
-  const parsed = parseTraceEvent({ trace_id: `replay-${i}`, timestamp: NOW - 120_000, model: 'gpt-4o', feature: 'replay', input_tokens: 100, output_tokens: 10 });
+function message(i: number, opts: { ageMs?: number; feature?: string } = {}): BusMessage {
+  const parsed = parseTraceEvent({ trace_id: `replay-${i}`, timestamp: NOW - (opts.ageMs ?? 120_000), model: 'gpt-4o', feature: opts.feature ?? 'replay', input_tokens: 100, output_tokens: 10 });
   assert.ok(parsed.ok);
   const value: EnrichedTrace = {
     event: parsed.value, cost_pico_usd: 1_000_000 + i, cost_breakdown: null, pricing_status: 'priced', priced_model: 'gpt-4o', price_version: 'v',
@@ -102,4 +102,29 @@ it('embedded restart: rollup buckets behind traces get exactly the missing count
   await exact('traces_1h');
   assert.deepEqual((await repairRollups(db.store, { sinceMs: NOW - 3_600_000, log: silentLogger() })).map((r) => r.buckets), [0, 0], 'a second run finds nothing');
   await exact('traces_1m');
+});
+
+// Found by test/faults/all-in-one-kill in CI: the resent events were older (by event time)
+// than the repair window, which then looked only at recent buckets by `ts`, while the
+// writer's recent-ids memory (which dropped the resend) goes by arrival.
+it('embedded restart: late events (old event time, stored recently) are repaired too', async () => {
+  const TWO_DAYS = 2 * 86_400_000;
+  const messages = Array.from({ length: 6 }, (_, i) => message(200 + i, { ageMs: TWO_DAYS + i * 3_600_000, feature: 'late' }))
+    .map((m) => ({ ...m, offset: String(Number(m.offset) + 2000) }));
+  await db.store.command('DETACH TABLE traces_1m_mv');
+  await db.store.command('DETACH TABLE traces_1h_mv');
+  const bus = capturingBus();
+  const writer = createWriter({ bus, store: db.store, registry, log: silentLogger(), topics: TOPICS, group: 'g-late', batchSize: 10, maxDelayMs: 0, dedupWindow: 0, dedupWarmMinutes: 0 });
+  await writer.start();
+  await bus.handler()({ topic: TOPICS.enriched, partition: 0, messages });
+  await writer.stop();
+  await db.store.command('ATTACH TABLE traces_1m_mv');
+  await db.store.command('ATTACH TABLE traces_1h_mv');
+  assert.equal(await count("SELECT sum(requests) AS n FROM traces_1m WHERE feature = 'late'"), 0, 'the views missed them');
+
+  const repaired = await repairRollups(db.store, { sinceMs: NOW - 61 * 60_000, log: silentLogger() });
+  assert.deepEqual(repaired.map((r) => r.buckets), [6, 6], 'one minute and one hour bucket per event');
+  assert.equal(await count("SELECT sum(requests) AS n FROM traces_1m WHERE feature = 'late'"), 6);
+  assert.equal(await count("SELECT sum(requests) AS n FROM traces_1h WHERE feature = 'late'"), 6);
+  assert.deepEqual((await repairRollups(db.store, { sinceMs: NOW - 61 * 60_000, log: silentLogger() })).map((r) => r.buckets), [0, 0], 'a second run finds nothing');
 });
