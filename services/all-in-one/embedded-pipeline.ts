@@ -50,7 +50,8 @@ export async function startEmbeddedPipeline(config: Config, log: Logger, options
   let ready = false;
   const store = embeddedStoreFromConfig(config, log.child({ component: 'store' }));
   await migrate(store, config, log);
-  const registry = loadAvroRegistry();
+  // One registry for every stage of this process: what one stage encodes, the next reads back without decoding.
+  const registry = loadAvroRegistry(undefined, { rememberEncoded: true });
   const pricer = pricerFromConfig(config);
   const topics = topicsOf(config);
   const bus = createMemoryBus({ waitForConsumers: true, requireConsumers: true, partitions: config.EMBEDDED_BUS_PARTITIONS, log: log.child({ component: 'bus' }), defaultMaxBatchSize: config.ENRICHER_BATCH_SIZE });

@@ -30,7 +30,26 @@ export function isConfluentFramed(buf: Buffer): boolean {
   return buf.length >= HEADER_BYTES && buf[0] === MAGIC_BYTE;
 }
 
-export function loadAvroRegistry(dir: string = DEFAULT_SCHEMA_DIR): AvroRegistry {
+export interface RegistryOptions {
+  /**
+   * In-process shortcut (the embedded pipeline, where every stage shares one registry and
+   * the in-process bus hands the very Buffer a stage encoded to the next ones): `encode`
+   * deep-freezes the value and remembers it by the Buffer's identity, and `decode` of that
+   * same Buffer returns it instead of parsing the bytes again. A Buffer from anywhere else
+   * (Kafka, a file, a copy) is decoded as usual. Default false.
+   */
+  rememberEncoded?: boolean;
+}
+
+/** Freezes a value and every plain object / array inside it (values from `encode`). */
+export function deepFreeze<T>(value: T): T {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value) || Buffer.isBuffer(value)) return value;
+  for (const v of Object.values(value)) deepFreeze(v);
+  return Object.freeze(value);
+}
+
+export function loadAvroRegistry(dir: string = DEFAULT_SCHEMA_DIR, options: RegistryOptions = {}): AvroRegistry {
+  const remembered = options.rememberEncoded ? new WeakMap<Buffer, { subject: string; value: unknown }>() : null;
   const file = JSON.parse(readFileSync(join(dir, 'registry.json'), 'utf8')) as RegistryFile;
   const byId = new Map<number, { subject: string; type: avro.Type }>();
   const latest = new Map<string, { id: number; type: avro.Type }>();
@@ -61,9 +80,12 @@ export function loadAvroRegistry(dir: string = DEFAULT_SCHEMA_DIR): AvroRegistry
       out[0] = MAGIC_BYTE;
       out.writeUInt32BE(id, 1);
       body.copy(out, HEADER_BYTES);
+      remembered?.set(out, { subject, value: deepFreeze(value) });
       return out;
     },
     decode(subject, buf) {
+      const known = remembered?.get(buf);
+      if (known !== undefined && known.subject === subject) return known.value;
       if (!isConfluentFramed(buf)) {
         throw new PipelineError(ErrorCodes.DECODE_FAILED, 'not Confluent-framed Avro: expected magic byte 0 and a 4-byte schema id');
       }

@@ -86,12 +86,22 @@ export type TraceEvent = z.output<typeof traceEventSchema>;
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
 
 /** Validate one event; errors name the field (`metadata.team`, `input_tokens`, …). */
+/** Events this module produced, so a frozen one (unchanged since) is not checked twice. */
+const validated = new WeakSet<object>();
+
 export function parseTraceEvent(input: unknown): ParseResult<TraceEvent> {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     return { ok: false, errors: [{ field: '(event)', message: 'expected a JSON object' }] };
   }
+  // An event this function returned and that was frozen since (the in-process registry
+  // freezes what it encodes) cannot have changed: in the embedded pipeline the enricher
+  // receives the very object ingest validated.
+  if (validated.has(input) && Object.isFrozen(input)) return { ok: true, value: input as TraceEvent };
   const result = traceEventSchema.safeParse(input);
-  if (result.success) return { ok: true, value: result.data };
+  if (result.success) {
+    validated.add(result.data);
+    return { ok: true, value: result.data };
+  }
   return { ok: false, errors: issuesToFieldErrors(result.error.issues, input, '(event)') };
 }
 
