@@ -9,6 +9,7 @@ import { resolveCompareRequest, resolveQualityRequest, sourcesOf, type QualityGr
 import { buildCompareQuery, buildQualityQuery, qualityQueryParams, type CompareRow } from './quality-query.ts';
 import { DEFAULT_ALPHA, meanCi95, PROPORTION_TEST, twoProportionOneSided, WELCH_TEST, welchOneSided, type SampleSummary } from './quality-stats.ts';
 import type { QueryDef } from './query-def.ts';
+import type { SharedResponses } from './shared-responses.ts';
 import { clickhouseTimeToIso } from './time.ts';
 
 export type RunQuery = <P extends z.ZodType, R extends z.ZodType>(def: QueryDef<P, R>, params: z.input<P>) => Promise<z.output<R>[]>;
@@ -17,6 +18,8 @@ export interface QualityRoutesOptions {
   run: RunQuery;
   limits: RangeLimits;
   maxRows: number;
+  /** Concurrent identical dashboard requests share one answer. */
+  shared: SharedResponses;
 }
 
 /** Most (source, name, prompt_version) rows a comparison reads. */
@@ -25,21 +28,23 @@ const MAX_COMPARE_ROWS = 2_000;
 export const COMPARE_HYPOTHESIS = 'H1: candidate mean < baseline mean (one-sided; scores are 0..1, higher is better)';
 
 export function registerQualityRoutes(scope: FastifyInstance, opts: QualityRoutesOptions): void {
-  const { run, limits, maxRows } = opts;
+  const { run, limits, maxRows, shared } = opts;
 
-  scope.get('/v1/metrics/quality', async (req) => {
+  scope.get('/v1/metrics/quality', async (req, reply) => {
     const r = resolveQualityRequest(req.query, limits);
-    const rows = await run(buildQualityQuery(r), qualityQueryParams(r, sourcesOf(r.source), maxRows + 1));
-    return {
-      from: new Date(r.fromMs).toISOString(),
-      to: new Date(r.toMs).toISOString(),
-      interval: r.interval,
-      group_by: r.groupBy,
-      filters: r.names.length > 0 ? { ...r.filters, name: r.names } : r.filters,
-      source: r.source,
-      truncated: rows.length > maxRows,
-      rows: rows.slice(0, maxRows).map((row) => shapeQualityRow(row, r.interval !== 'none', r.groupBy)),
-    };
+    return shared.send(reply, `quality ${JSON.stringify(r)}`, async () => {
+      const rows = await run(buildQualityQuery(r), qualityQueryParams(r, sourcesOf(r.source), maxRows + 1));
+      return {
+        from: new Date(r.fromMs).toISOString(),
+        to: new Date(r.toMs).toISOString(),
+        interval: r.interval,
+        group_by: r.groupBy,
+        filters: r.names.length > 0 ? { ...r.filters, name: r.names } : r.filters,
+        source: r.source,
+        truncated: rows.length > maxRows,
+        rows: rows.slice(0, maxRows).map((row) => shapeQualityRow(row, r.interval !== 'none', r.groupBy)),
+      };
+    });
   });
 
   scope.get('/v1/quality/compare', async (req) => {

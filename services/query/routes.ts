@@ -16,6 +16,7 @@ import { parseWith, resolveMetricsRequest, resolveUnpricedRequest, traceParamsSc
 import { registerAlertRoutes } from './alerts-routes.ts';
 import { registerQualityRoutes } from './quality-routes.ts';
 import { runQuery, type QueryDef } from './query-def.ts';
+import { createSharedResponses } from './shared-responses.ts';
 
 export interface QueryRoutesOptions {
   store: Store;
@@ -39,6 +40,7 @@ export function registerQueryRoutes(app: FastifyInstance, opts: QueryRoutesOptio
     maxMinuteRangeDays: opts.maxMinuteRangeDays ?? QUERY_DEFAULTS.maxMinuteRangeDays,
   };
   const maxRows = opts.maxRows ?? QUERY_DEFAULTS.maxRows;
+  const shared = createSharedResponses();
 
   async function run<P extends z.ZodType, R extends z.ZodType>(def: QueryDef<P, R>, params: z.input<P>) {
     const started = performance.now();
@@ -57,23 +59,25 @@ export function registerQueryRoutes(app: FastifyInstance, opts: QueryRoutesOptio
     });
 
     for (const metric of METRICS) {
-      scope.get(`/v1/metrics/${metric}`, async (req) => {
+      scope.get(`/v1/metrics/${metric}`, async (req, reply) => {
         const r = resolveMetricsRequest(req.query, limits);
-        const rows = await run(buildMetricsQuery(metric, r), metricsQueryParams(r, maxRows + 1));
-        return {
-          from: new Date(r.fromMs).toISOString(),
-          to: new Date(r.toMs).toISOString(),
-          interval: r.interval,
-          resolution: r.resolution,
-          group_by: r.groupBy,
-          filters: r.filters,
-          truncated: rows.length > maxRows,
-          rows: rows.slice(0, maxRows).map((row) => shapeMetricsRow(row, r.interval, r.groupBy)),
-        };
+        return shared.send(reply, `${metric} ${JSON.stringify(r)}`, async () => {
+          const rows = await run(buildMetricsQuery(metric, r), metricsQueryParams(r, maxRows + 1));
+          return {
+            from: new Date(r.fromMs).toISOString(),
+            to: new Date(r.toMs).toISOString(),
+            interval: r.interval,
+            resolution: r.resolution,
+            group_by: r.groupBy,
+            filters: r.filters,
+            truncated: rows.length > maxRows,
+            rows: rows.slice(0, maxRows).map((row) => shapeMetricsRow(row, r.interval, r.groupBy)),
+          };
+        });
       });
     }
 
-    registerQualityRoutes(scope, { run, limits, maxRows });
+    registerQualityRoutes(scope, { run, limits, maxRows, shared });
     registerAlertRoutes(scope, { store });
 
     scope.get('/v1/traces/:trace_id', async (req) => {
