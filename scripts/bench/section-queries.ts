@@ -14,9 +14,9 @@ import { tempDir } from '../../test/helpers/temp-dir.ts';
 import type { BenchOptions } from './args.ts';
 import { chExec, chRows, SERVICE_PASSWORD, SERVICE_USER, type ChTarget } from './ch.ts';
 import { progress, runSectionMain, sectionOptions, startNode } from './proc.ts';
+import { DAY_MS, generateScoresSql, generateTracesSql } from './query-data.ts';
 import { summarize, type LatencySummary } from './stats.ts';
 
-const DAY_MS = 86_400_000;
 const CHUNK_ROWS = 1_000_000;
 
 export interface LoadFigure {
@@ -45,66 +45,6 @@ export interface QueriesResult {
   check: { apiRequests: number; tracesInRange: number; exact: boolean };
   queries: QueryFigure[];
   pipelinePeakRssMiB: number;
-}
-
-const MODELS = ['gpt-4o', 'gpt-4o-mini', 'claude-sonnet-4-5-20250929', 'o3-mini', 'gemini-2.5-flash', 'acme-llm-7b-internal'];
-const PROVIDERS = ['openai', 'openai', 'anthropic', 'openai', 'vertex_ai', 'self-hosted'];
-const FEATURES = ['support-chat', 'summarize-ticket', 'search-rerank', 'code-assist', 'extract-invoice'];
-const arr = (xs: string[]) => `[${xs.map((x) => `'${x}'`).join(', ')}]`;
-
-/** traces rows number START … START+COUNT−1, timestamps hashed over [nowMs − 30 d, nowMs). */
-export function generateTracesSql(start: number, count: number, nowMs: number, token: string): string {
-  return `INSERT INTO traces (trace_id, ts, model, provider, feature, prompt_version, environment,
-  input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens,
-  cost_usd, client_cost_usd, input_cost_usd, cache_read_cost_usd, cache_write_cost_usd, output_cost_usd, reasoning_cost_usd,
-  pricing_status, priced_model, price_version, latency_ms, time_to_first_token_ms, status, error_type, finish_reason,
-  user_id, session_id, system_prompt_hash, input, output, metadata, received_at, source_partition, source_offset)
-SETTINGS insert_deduplication_token = '${token}', deduplicate_blocks_in_dependent_materialized_views = 1
-SELECT
-  concat('q-', toString(number)) AS g_id,
-  fromUnixTimestamp64Milli(toInt64(${nowMs} - 1 - (cityHash64(number, 1) % ${30 * DAY_MS})), 'UTC') AS g_ts,
-  arrayElement(${arr(MODELS)}, 1 + cityHash64(number, 2) % ${MODELS.length}) AS g_model,
-  arrayElement(${arr(PROVIDERS)}, 1 + cityHash64(number, 2) % ${MODELS.length}),
-  arrayElement(${arr(FEATURES)}, 1 + cityHash64(number, 3) % ${FEATURES.length}),
-  arrayElement(['v1', 'v2', 'v3'], 1 + cityHash64(number, 4) % 3),
-  if(cityHash64(number, 5) % 4 = 0, 'staging', 'production'),
-  200 + cityHash64(number, 6) % 4000 AS g_in,
-  20 + cityHash64(number, 7) % 800 AS g_out,
-  if(cityHash64(number, 8) % 10 < 6, intDiv(g_in, 2), 0),
-  0,
-  if(g_model IN ('o3-mini', 'gemini-2.5-flash'), intDiv(g_out, 2), 0),
-  if(g_model = 'acme-llm-7b-internal', NULL, toDecimal64((g_in * 2.5 + g_out * 10) / 1e6, 12)),
-  NULL,
-  toDecimal64(g_in * 2.5 / 1e6, 12), toDecimal64(0, 12), toDecimal64(0, 12), toDecimal64(g_out * 10 / 1e6, 12), toDecimal64(0, 12),
-  if(g_model = 'acme-llm-7b-internal', 'unpriced', 'priced'),
-  if(g_model = 'acme-llm-7b-internal', '', g_model),
-  if(g_model = 'acme-llm-7b-internal', '', 'bench'),
-  toUInt32(300 + cityHash64(number, 9) % 20000) AS g_lat,
-  toUInt32(g_lat / 5),
-  if(cityHash64(number, 10) % 100 < 3, 'error', 'ok') AS g_status,
-  if(g_status = 'error', 'timeout', ''),
-  if(g_status = 'error', '', 'stop'),
-  concat('user-', toString(cityHash64(number, 11) % 500)),
-  concat('session-', toString(cityHash64(number, 12) % 2000)),
-  '', '', '', map('team', 'growth'),
-  g_ts, 0, number
-FROM numbers(${start}, ${count})`;
-}
-
-const SCORES_COLUMNS = 'score_id, trace_id, name, value, passed, source, status, evaluator, rule, reason, comment, ts, trace_ts, feature, model, prompt_version, environment, metadata';
-
-export function generateScoresSql(): string[] {
-  return [
-    `INSERT INTO scores (${SCORES_COLUMNS})
-SELECT concat('e-', trace_id), trace_id, if(cityHash64(trace_id, 1) % 2 = 0, 'concise', 'helpful'),
-  (cityHash64(trace_id, 2) % 1000) / 1000, toUInt8((cityHash64(trace_id, 2) % 1000) >= 300), 'eval', 'ok', 'max_length', 'concise', '', '',
-  ts + toIntervalSecond(1), ts, feature, model, prompt_version, environment, map()
-FROM traces WHERE cityHash64(trace_id) % 10 = 0`,
-    `INSERT INTO scores (${SCORES_COLUMNS})
-SELECT concat('u-', trace_id), trace_id, 'thumbs', if(cityHash64(trace_id, 3) % 4 = 0, 0, 1), NULL, 'user', 'ok', '', '', '', '',
-  ts + toIntervalSecond(30), NULL, '', '', '', '', map()
-FROM traces WHERE cityHash64(trace_id) % 1000 = 1`,
-  ];
 }
 
 /** The reference: the API's question answered from raw rows. */
