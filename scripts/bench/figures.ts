@@ -71,7 +71,7 @@ export function buildFigures(results: SectionResults): Figure[] {
       figures.push({ section: '3 distributed', metric: 'enricher process, per CPU-second', value: enricher.perCpuS, unit: 'events/s', target: TARGETS.enricherEventsPerS, note: `wall ${enricher.wallPerS === null ? '–' : fmt(enricher.wallPerS)}/s (paced by the whole path), ${enricher.cpuSeconds} CPU-s` });
     }
     if (writer) {
-      figures.push({ section: '3 distributed', metric: 'writer process, per CPU-second', value: writer.perCpuS, unit: 'rows/s', target: TARGETS.writerRowsPerS, vsLimit: vsLimit(writer.perCpuS), note: `wall ${writer.wallPerS === null ? '–' : fmt(writer.wallPerS)}/s, ${writer.cpuSeconds} CPU-s (+ clickhouse service ${p('clickhouse')?.cpuSeconds ?? '?'} CPU-s)` });
+      figures.push({ section: '3 distributed', metric: 'writer process, per CPU-second', value: writer.perCpuS, unit: 'rows/s', target: TARGETS.writerRowsPerS, vsLimit: vsLimit(writer.perCpuS), note: `wall ${writer.wallPerS === null ? '–' : fmt(writer.wallPerS)}/s, ${writer.cpuSeconds} CPU-s (+ clickhouse service ${p('clickhouse')?.cpuSeconds ?? '?'} CPU-s); ${fmt(dist.writerBatches.batches)} inserts of ${dist.writerBatches.rowsPerBatch} rows on average` });
     }
     for (const s of dist.stages) {
       figures.push({ section: '3 stages', metric: `${s.side}: ${s.stage}`, value: s.eventsPerS, unit: 'events/s', note: `${fmt(s.nsPerEvent)} ns/event, 1 core, ${fmt(dist.stageSample)} events` });

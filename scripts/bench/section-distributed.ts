@@ -65,6 +65,8 @@ export interface DistributedResult {
   dlqMessages: number;
   /** Earliest retained offsets > 0: the mock broker dropped data (only harmful if counts fall short). */
   agedOut: { raw: number; enriched: number };
+  /** Inserts the writer made for the traces (its batch log) and rows per insert. */
+  writerBatches: { batches: number; rowsPerBatch: number };
   processes: ProcessFigure[];
   stages: StageFigure[];
   stageSample: number;
@@ -188,6 +190,9 @@ runSectionMain(async (): Promise<DistributedResult> => {
     }
     const cpu = { enricher: enricher.cpuSeconds() - cpu0.enricher, writer: writer.cpuSeconds() - cpu0.writer, clickhouse: chProc.cpuSeconds() - cpu0.clickhouse };
     const [raw, enr, dlq] = [await offsets('llm.traces.raw'), await offsets('llm.traces.enriched'), await offsets('llm.dlq')];
+    // The writer logs every batch before inserting it: how many inserts the rows took.
+    const [wb] = await chRows<{ batches: string; rows: string }>(ch, "SELECT count() AS batches, sum(rows) AS rows FROM writer_batches FINAL WHERE topic = 'llm.traces.enriched'");
+    const writerBatches = { batches: Number(wb?.batches ?? 0), rowsPerBatch: Number(wb?.batches) > 0 ? round2(Number(wb!.rows) / Number(wb!.batches)) : 0 };
     const processes: ProcessFigure[] = [
       { name: 'enricher', wallPerS: enrichDoneAt ? Math.round(n / ((enrichDoneAt - t0) / 1000)) : null, cpuSeconds: round2(cpu.enricher), perCpuS: perCpu(n, cpu.enricher), peakRssMiB: enricher.peakRssMiB() },
       { name: 'writer', wallPerS: writeDoneAt ? Math.round(n / ((writeDoneAt - t0) / 1000)) : null, cpuSeconds: round2(cpu.writer), perCpuS: perCpu(n, cpu.writer), peakRssMiB: writer.peakRssMiB() },
@@ -209,6 +214,7 @@ runSectionMain(async (): Promise<DistributedResult> => {
       exact: countsAre(counts, n),
       dlqMessages: dlq.high,
       agedOut: { raw: raw.low, enriched: enr.low },
+      writerBatches,
       processes,
       stages,
       stageSample,

@@ -57,7 +57,7 @@ export const configSchema = z.object({
 
   EVALS_FILE: str('schemas/evals/evals.example.json'),
   EVALUATOR_GROUP: str('llm-evaluator'),
-  EVALUATOR_BATCH_SIZE: int(500, 1, 100_000),
+  EVALUATOR_BATCH_SIZE: int(5_000, 1, 100_000),
   EVALUATOR_PENDING_CRON: str('*/2 * * * * *'),
   /** Default OpenAI-compatible judge endpoint (…/v1); unset disables judge rules without their own base_url. */
   JUDGE_BASE_URL: z.url({ error: 'expected a URL such as http://localhost:11434/v1' }).optional(),

@@ -37,7 +37,7 @@ export interface EvaluatorSettings {
 export const DEFAULT_EVALUATOR_SETTINGS: Omit<EvaluatorSettings, 'env'> = {
   evalsFile: 'schemas/evals/evals.example.json',
   group: 'llm-evaluator',
-  batchSize: 500,
+  batchSize: 5_000,
   pendingSchedule: DEFAULT_PENDING_SCHEDULE,
   judgeModel: 'gpt-4o-mini',
   scoresTopic: 'llm.scores',
