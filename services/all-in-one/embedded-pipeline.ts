@@ -50,6 +50,9 @@ export async function startEmbeddedPipeline(config: Config, log: Logger, options
   let ready = false;
   const store = embeddedStoreFromConfig(config, log.child({ component: 'store' }));
   await migrate(store, config, log);
+  // The query API gets its own connection to the engine: a chDB connection runs one
+  // statement at a time, so on the pipeline's one it would wait behind every insert.
+  const queryStore = embeddedStoreFromConfig(config, log.child({ component: 'query-store' }));
   // One registry for every stage of this process: what one stage encodes, the next reads back without decoding.
   const registry = loadAvroRegistry(undefined, { rememberEncoded: true });
   const pricer = pricerFromConfig(config);
@@ -88,6 +91,7 @@ export async function startEmbeddedPipeline(config: Config, log: Logger, options
     await enricher.stop();
     await writer.stop();
     await bus.close();
+    await queryStore.close();
     await store.close();
   };
   // Alert changes are stored, not published: nothing consumes an in-process llm.alerts.
@@ -110,7 +114,7 @@ export async function startEmbeddedPipeline(config: Config, log: Logger, options
     ackTimeoutMs: config.INGEST_ACK_TIMEOUT_MS,
   });
   registerFeedbackRoutes(app, { bus, registry, log, topic: topics.scores, ackTimeoutMs: config.INGEST_ACK_TIMEOUT_MS, maxItems: config.INGEST_MAX_EVENTS });
-  registerQueryRoutes(app, { store, log });
+  registerQueryRoutes(app, { store: queryStore, log });
   // The SQL port first: if it is taken, nothing is listening yet and we fail cleanly.
   const chApp = buildClickHouseHttpInterface({
     dataDir: config.DATA_DIR,
