@@ -49,6 +49,7 @@ export function deepFreeze<T>(value: T): T {
 }
 
 export function loadAvroRegistry(dir: string = DEFAULT_SCHEMA_DIR, options: RegistryOptions = {}): AvroRegistry {
+  let scratch = Buffer.allocUnsafe(64 * 1024);
   const remembered = options.rememberEncoded ? new WeakMap<Buffer, { subject: string; value: unknown }>() : null;
   const file = JSON.parse(readFileSync(join(dir, 'registry.json'), 'utf8')) as RegistryFile;
   const byId = new Map<number, { subject: string; type: avro.Type }>();
@@ -75,11 +76,17 @@ export function loadAvroRegistry(dir: string = DEFAULT_SCHEMA_DIR, options: Regi
   return {
     encode(subject, value) {
       const { id, type } = reader(subject);
-      const body = type.toBuffer(value);
-      const out = Buffer.allocUnsafe(HEADER_BYTES + body.length);
+      // Encoded straight after the header in a scratch buffer (grown when too small), then
+      // copied out once.
+      let end = type.encode(value, scratch, HEADER_BYTES);
+      if (end < 0) {
+        scratch = Buffer.allocUnsafe(Math.max(scratch.length * 2, scratch.length - end));
+        end = type.encode(value, scratch, HEADER_BYTES);
+      }
+      const out = Buffer.allocUnsafe(end);
+      scratch.copy(out, 0, 0, end);
       out[0] = MAGIC_BYTE;
       out.writeUInt32BE(id, 1);
-      body.copy(out, HEADER_BYTES);
       remembered?.set(out, { subject, value: deepFreeze(value) });
       return out;
     },

@@ -62,3 +62,15 @@ test('parseTraceEvent skips only events it produced that are frozen since; anyth
   const lookalike = Object.freeze({ ...frozen, input_tokens: -1 }); // frozen but never produced by the parser
   assert.equal(parseTraceEvent(lookalike).ok, false);
 });
+
+test('encode: values larger than the scratch buffer, and the buffers are independent of each other', () => {
+  const registry = loadAvroRegistry();
+  const big = validEvent({ trace_id: 'mem-big', input: 'x'.repeat(300_000) });
+  const small = validEvent({ trace_id: 'mem-small' });
+  const a = encodeRawTraceAvro(registry, small);
+  const b = encodeRawTraceAvro(registry, big);
+  const c = encodeRawTraceAvro(registry, small);
+  assert.deepEqual(a, c);
+  assert.equal((decodeRawTrace(registry, b) as TraceEvent).input?.length, 300_000);
+  assert.equal((decodeRawTrace(registry, a) as TraceEvent).trace_id, 'mem-small', 'a later encode did not overwrite an earlier buffer');
+});
