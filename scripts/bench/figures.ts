@@ -106,7 +106,7 @@ export function buildFigures(results: SectionResults): Figure[] {
     if (embedded.freshness) mem('during 2 and 4', 'all-in-one (embedded)', embedded.freshness.pipelinePeakRssMiB);
   }
   if (dist) for (const p of dist.processes) if (p.name !== 'producer (bench)') mem('during 3', p.name, p.peakRssMiB);
-  if (queries) mem('during 5', 'all-in-one (queries)', queries.pipelinePeakRssMiB);
+  if (queries) mem(`during 5's API queries (bench load on the same process: bulk load ${fmt(queries.loadPeakRssMiB)} MiB, reference scans ${fmt(queries.referencePeakRssMiB)} MiB)`, 'all-in-one (queries)', queries.pipelinePeakRssMiB);
   return figures;
 }
 

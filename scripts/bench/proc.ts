@@ -4,7 +4,7 @@
  * main), with their peak RSS (VmHWM) and CPU time read from /proc.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const REPO = join(import.meta.dirname, '../..');
@@ -48,6 +48,8 @@ export interface NodeProcess {
   waitForLog(pattern: RegExp, timeoutMs?: number): Promise<string>;
   /** Latest VmHWM seen (sampled every 250 ms and at stop), MiB. */
   peakRssMiB(): number;
+  /** Starts a new peak-RSS window (the kernel's VmHWM via /proc/<pid>/clear_refs). */
+  resetPeakRss(): void;
   /** CPU seconds used so far (last value seen after exit). */
   cpuSeconds(): number;
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -135,6 +137,14 @@ export function startNode(options: {
         waiters.add(check);
         check();
       });
+    },
+    resetPeakRss: () => {
+      try {
+        writeFileSync(`/proc/${pid}/clear_refs`, '5');
+      } catch {
+        /* not permitted: the peak keeps counting from the start */
+      }
+      peak = procMemory(pid)?.rssMiB ?? 0;
     },
     peakRssMiB: () => {
       if (!done) sample();
