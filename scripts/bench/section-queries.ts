@@ -3,8 +3,10 @@
  * --query-rows traces spread over 30 days, generated with INSERT … SELECT FROM numbers()
  * in chunks so the materialized views fill the rollups, plus eval scores for 10 % of the
  * traces and user feedback for 0.1 % (feedback carries no dimensions: the quality query
- * joins it to `traces`). Each of the cost / latency / errors / quality queries (30 days,
- * hourly, group_by=feature,model) is timed at 1 and 32 concurrent clients, next to the
+ * joins it to `traces`). The hour rollup is then merged (as background merges would over
+ * 30 days) and the pipeline restarted on the loaded data. Each of the cost / latency /
+ * errors / quality queries (30 days, hourly, group_by=feature,model) is timed at 1 and 32
+ * concurrent clients (all API questions first, then the reference scans), next to the
  * same question answered by scanning `traces` (quality: `scores`, without the
  * latest-version resolution and join) on the ClickHouse HTTP interface.
  */

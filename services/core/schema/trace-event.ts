@@ -85,10 +85,10 @@ export type TraceEvent = z.output<typeof traceEventSchema>;
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
 
-/** Validate one event; errors name the field (`metadata.team`, `input_tokens`, …). */
 /** Events this module produced, so a frozen one (unchanged since) is not checked twice. */
 const validated = new WeakSet<object>();
 
+/** Validate one event; errors name the field (`metadata.team`, `input_tokens`, …). */
 export function parseTraceEvent(input: unknown): ParseResult<TraceEvent> {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     return { ok: false, errors: [{ field: '(event)', message: 'expected a JSON object' }] };
