@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { collectLogLines } from '../../test/helpers/log-lines.ts';
 
 export const REPO = join(import.meta.dirname, '../..');
 const CLK_TCK = 100; // Linux USER_HZ
@@ -80,15 +81,7 @@ export function startNode(options: {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const pid = child.pid!;
-  const logs: string[] = [];
-  const waiters = new Set<() => void>();
-  const onData = (chunk: Buffer) => {
-    for (const line of chunk.toString('utf8').split('\n')) if (line) logs.push(line);
-    if (logs.length > 2000) logs.splice(0, logs.length - 1000);
-    for (const w of waiters) w();
-  };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
+  const output = collectLogLines(child, { name: options.name, maxLines: 2000 });
   let peak = 0;
   let cpu = 0;
   const sample = () => {
@@ -104,7 +97,6 @@ export function startNode(options: {
     child.on('exit', (code, signal) => {
       done = true;
       clearInterval(timer);
-      for (const w of waiters) w();
       resolve({ code, signal });
     });
   });
@@ -112,32 +104,9 @@ export function startNode(options: {
     name: options.name,
     child,
     pid,
-    logs,
+    logs: output.logs,
     exited,
-    waitForLog(pattern, timeoutMs = 120_000) {
-      return new Promise((resolve, reject) => {
-        const finish = () => {
-          clearTimeout(timer);
-          waiters.delete(check);
-        };
-        const check = () => {
-          const hit = logs.find((l) => pattern.test(l));
-          if (hit) {
-            finish();
-            resolve(hit);
-          } else if (done) {
-            finish();
-            reject(new Error(`${options.name} exited before logging ${pattern}; last lines:\n${logs.slice(-15).join('\n')}`));
-          }
-        };
-        const timer = setTimeout(() => {
-          finish();
-          reject(new Error(`${options.name} did not log ${pattern} within ${timeoutMs} ms; last lines:\n${logs.slice(-15).join('\n')}`));
-        }, timeoutMs);
-        waiters.add(check);
-        check();
-      });
-    },
+    waitForLog: (pattern, timeoutMs = 120_000) => output.waitForLog(pattern, timeoutMs),
     resetPeakRss: () => {
       try {
         writeFileSync(`/proc/${pid}/clear_refs`, '5');

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { collectLogLines } from './log-lines.ts';
 
 /**
  * Runs one pipeline service as a real child process (`services/service-main.ts <name>`),
@@ -26,23 +27,12 @@ export function startService(name: string, env: Record<string, string>, options:
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const logs: string[] = [];
-  const waiters = new Set<() => void>();
-  const onData = (chunk: Buffer) => {
-    for (const line of chunk.toString('utf8').split('\n')) {
-      if (!line) continue;
-      logs.push(line);
-      if (options.verbose || process.env.E2E_VERBOSE) process.stderr.write(`[${name}] ${line}\n`);
-    }
-    for (const w of waiters) w();
-  };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
+  const output = collectLogLines(child, {
+    name,
+    onLine: options.verbose || process.env.E2E_VERBOSE ? (line) => process.stderr.write(`[${name}] ${line}\n`) : undefined,
+  });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.on('exit', (code, signal) => {
-      for (const w of waiters) w();
-      resolve({ code, signal });
-    });
+    child.on('exit', (code, signal) => resolve({ code, signal }));
   });
   let done = false;
   void exited.then(() => (done = true));
@@ -50,32 +40,9 @@ export function startService(name: string, env: Record<string, string>, options:
   return {
     name,
     child,
-    logs,
+    logs: output.logs,
     exited,
-    waitForLog(pattern, timeoutMs = 60_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const hit = logs.find((l) => pattern.test(l));
-          if (hit) {
-            finish();
-            resolve(hit);
-          } else if (done) {
-            finish();
-            reject(new Error(`${name} exited before logging ${pattern}; last lines:\n${logs.slice(-15).join('\n')}`));
-          }
-        };
-        const timer = setTimeout(() => {
-          finish();
-          reject(new Error(`${name} did not log ${pattern} within ${timeoutMs} ms; last lines:\n${logs.slice(-15).join('\n')}`));
-        }, timeoutMs);
-        const finish = () => {
-          clearTimeout(timer);
-          waiters.delete(check);
-        };
-        waiters.add(check);
-        check();
-      });
-    },
+    waitForLog: (pattern, timeoutMs = 60_000) => output.waitForLog(pattern, timeoutMs),
     async stop(signal = 'SIGTERM') {
       if (!done) child.kill(signal);
       return exited;
