@@ -6,7 +6,7 @@
  * Defaults: --source ../shared/data/model_prices.json (relative to the repo root),
  * --out schemas/pricing/prices.json.
  * When --out exists (a refresh), the snapshot is merged into it, keeping price history
- * (services/enricher/pricing/price-merge.ts): a model whose price changed gets a new price
+ * (services/core/pricing/price-merge.ts): a model whose price changed gets a new price
  * dated --effective-from (default: the snapshot's last_updated date, else today, UTC), new
  * models are dated the same, models gone from the snapshot keep their prices.
  * When --out does not exist (first import), or with --replace, the file is written from the
@@ -17,10 +17,10 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { convertLiteLLM, serializePriceTable } from '../services/enricher/pricing/litellm-import.ts';
-import { FIRST_IMPORT_DATE, formatChange, mergePriceTables, snapshotDate, type MergeReport } from '../services/enricher/pricing/price-merge.ts';
-import { isIsoDate, type PriceTableFile } from '../services/enricher/pricing/price-schema.ts';
-import { parsePriceTableFile } from '../services/enricher/pricing/price-table.ts';
+import { convertLiteLLM, serializePriceTable } from '../services/core/pricing/litellm-import.ts';
+import { FIRST_IMPORT_DATE, formatChange, mergePriceTables, snapshotDate, type MergeReport } from '../services/core/pricing/price-merge.ts';
+import { isIsoDate, type PriceTableFile } from '../services/core/pricing/price-schema.ts';
+import { parsePriceTableFile } from '../services/core/pricing/price-table.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 

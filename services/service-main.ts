@@ -15,7 +15,7 @@ const SERVICES: Record<string, () => Promise<{ start: Starter }>> = {
   enricher: () => import('./enricher/main.ts'),
   writer: () => import('./writer/main.ts'),
   query: () => import('./query/main.ts'),
-  clickhouse: () => import('./clickhouse/main.ts'),
+  clickhouse: () => import('./clickhouse-http/main.ts'),
   evaluator: () => import('./evaluator/main.ts'),
   anomaly: () => import('./anomaly/main.ts'),
 };

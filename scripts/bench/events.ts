@@ -9,7 +9,7 @@ import type { AvroRegistry } from '../../services/core/codec/avro-registry.ts';
 import { encodeRawTraceAvro } from '../../services/core/codec/trace-codec.ts';
 import { parseTraceEvent } from '../../services/core/schema/trace-event.ts';
 import { enrichMessage } from '../../services/enricher/enrich-message.ts';
-import type { Pricer } from '../../services/enricher/pricing/pricer.ts';
+import type { Pricer } from '../../services/core/pricing/pricer.ts';
 import { toTraceRow } from '../../services/writer/trace-row.ts';
 import { prng, syntheticTraces } from '../lib/synthetic-traces.ts';
 

@@ -9,7 +9,7 @@ import { createHttpApp } from '../core/http-app.ts';
 import { drainPeriod, type RunningService } from '../core/lifecycle.ts';
 import type { Logger } from '../core/logger.ts';
 import { embeddedStoreFromConfig, migrate, pricerFromConfig, redactionFromConfig, topicsOf } from '../core/wiring.ts';
-import { buildClickHouseHttpInterface } from '../clickhouse/http-interface.ts';
+import { buildClickHouseHttpInterface } from '../clickhouse-http/http-interface.ts';
 import { createEnricher } from '../enricher/enricher.ts';
 import { startAnomaly, type RunningAnomaly } from '../anomaly/main.ts';
 import { evaluatorFromSettings, settingsFromConfig } from '../evaluator/main.ts';

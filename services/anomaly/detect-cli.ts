@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import { genericProfile } from './detectors/defaults.ts';
 import { ensemble, stepEnsemble } from './detectors/ensemble.ts';
 import type { Direction } from './types.ts';
+import { DAY_MS } from '../core/time.ts';
 
 /**
  * `npm run detect -- --input series.csv [--direction up|down|both] [--interval 1m]`:
@@ -128,7 +129,6 @@ export interface DetectedRow {
   is_anomaly: boolean;
 }
 
-const DAY_MS = 86_400_000;
 /** Longest seasonal lag kept (slots): a week of 30-second data; longer lags are dropped. */
 const MAX_LAG = 20_160;
 

@@ -1,3 +1,4 @@
+import { MINUTE_MS } from '../core/time.ts';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { silentLogger } from '../core/logger.ts';
@@ -7,7 +8,7 @@ import { openTestStore, type TestStore } from '../query/test-support.ts';
 import { createAlertSink, type StoredAlert } from './alert-sink.ts';
 import { readMinutes, readOpenAlerts, readProgress, readSpend, writeProgress } from './history.ts';
 import { silenceMatches } from './silences.ts';
-import { ALL, MINUTE_MS, type AlertEvent } from './types.ts';
+import { ALL, type AlertEvent } from './types.ts';
 
 /** history.ts and the alert routes against the real embedded engine and the real migrations. */
 let db: TestStore;

@@ -1,7 +1,8 @@
+import { MINUTE_MS } from '../core/time.ts';
 import type { Store } from '../core/store/store.ts';
 import { emptyAggregate } from './metric-value.ts';
 import type { ClosedMinute } from './minute-aggregator.ts';
-import { ALL, isNegativeFeedback, MINUTE_MS, seriesKey, type AlertEvent, type MinuteAggregate, type SeriesId } from './types.ts';
+import { ALL, isNegativeFeedback, seriesKey, type AlertEvent, type MinuteAggregate, type SeriesId } from './types.ts';
 
 /**
  * What the anomaly service reads back from ClickHouse: per-minute aggregates for every

@@ -1,9 +1,10 @@
+import { MINUTE_MS } from '../core/time.ts';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { EnrichedTrace } from '../core/schema/enriched-trace.ts';
 import type { Score } from '../core/schema/score.ts';
 import { createMinuteAggregator } from './minute-aggregator.ts';
-import { ALL, MINUTE_MS } from './types.ts';
+import { ALL } from './types.ts';
 
 const T0 = Date.UTC(2026, 10, 23, 12, 0);
 

@@ -1,8 +1,9 @@
+import { MINUTE_MS } from '../core/time.ts';
 import type { EnrichedTrace } from '../core/schema/enriched-trace.ts';
 import type { Score } from '../core/schema/score.ts';
 import { createLatencyHistogram, type LatencyHistogram } from './latency-histogram.ts';
 import { createRecentTraces, type RecentTraces } from './recent-traces.ts';
-import { ALL, isNegativeFeedback, MINUTE_MS, seriesKey, type MinuteAggregate, type SeriesId } from './types.ts';
+import { ALL, isNegativeFeedback, seriesKey, type MinuteAggregate, type SeriesId } from './types.ts';
 
 /**
  * Per-minute aggregates by event time for every series level: (feature, model),

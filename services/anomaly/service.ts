@@ -15,7 +15,8 @@ import { readMinutes, readOpenAlerts, readProgress, readSpend, writeProgress } f
 import { createMinuteAggregator, type ClosedMinute } from './minute-aggregator.ts';
 import { createStaticRules } from './rules/static-rules.ts';
 import { listSilences, silenceMatches, type Silence } from './silences.ts';
-import { MINUTE_MS, seriesKey, type AlertEvent, type AlertGroup, type MinuteAggregate, type SeriesId } from './types.ts';
+import { seriesKey, type AlertEvent, type AlertGroup, type MinuteAggregate, type SeriesId } from './types.ts';
+import { DAY_MS, MINUTE_MS } from '../core/time.ts';
 
 /**
  * The anomaly service: consumes llm.traces.enriched and llm.scores in its own group,
@@ -86,7 +87,6 @@ export interface AnomalyService {
   stats(): AnomalyStats;
 }
 
-const DAY_MS = 86_400_000;
 
 export function createAnomalyService(deps: AnomalyServiceDeps): AnomalyService {
   const log = deps.log.child({ component: 'anomaly' });

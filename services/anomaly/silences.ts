@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Store } from '../core/store/store.ts';
-import { compileGlob } from '../evaluator/rules/glob.ts';
+import { compileGlob } from '../core/glob.ts';
 import type { AlertKey } from './types.ts';
 
 /**

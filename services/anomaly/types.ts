@@ -1,3 +1,4 @@
+import {  } from '../core/time.ts';
 /**
  * Shared vocabulary of the anomaly service: series, per-minute aggregates, metrics and
  * alert events. Detectors (detectors/), the engine (engine/), static rules (rules/), the
@@ -111,7 +112,6 @@ export interface AlertGroup {
   events: AlertEvent[];
 }
 
-export const MINUTE_MS = 60_000;
 
 /** Negative user feedback: a failed verdict, or a value in the bottom half of the 0..1 scale. */
 export function isNegativeFeedback(s: { passed: boolean | null; value: number | null }): boolean {

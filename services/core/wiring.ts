@@ -9,8 +9,8 @@ import { createClickHouseStore } from './store/clickhouse-store.ts';
 import { createEmbeddedClient, createHttpClient } from './store/clients.ts';
 import { applyMigrations } from './store/migrations.ts';
 import type { Store } from './store/store.ts';
-import { loadPriceTable } from '../enricher/pricing/price-table.ts';
-import { createPricer, type Pricer } from '../enricher/pricing/pricer.ts';
+import { loadPriceTable } from './pricing/price-table.ts';
+import { createPricer, type Pricer } from './pricing/pricer.ts';
 import { parseRedactionEnv } from '../enricher/redaction/redaction-env.ts';
 import type { RedactionSettings } from '../enricher/redaction/redaction-settings.ts';
 

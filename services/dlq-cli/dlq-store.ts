@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Store } from '../core/store/store.ts';
-import { toClickHouseTime } from '../writer/trace-row.ts';
+import { toClickHouseTime } from '../core/store/clickhouse-values.ts';
 import { formatDlqId, type DlqFilter, type DlqId } from './args.ts';
 
 export interface DlqEntry {

@@ -4,7 +4,7 @@ import { decodeRawTrace } from '../core/codec/trace-codec.ts';
 import { ErrorCodes, PipelineError } from '../core/errors.ts';
 import type { EnrichedTrace } from '../core/schema/enriched-trace.ts';
 import { describeErrors, parseTraceEvent } from '../core/schema/trace-event.ts';
-import type { Pricer } from './pricing/pricer.ts';
+import type { Pricer } from '../core/pricing/pricer.ts';
 import { redactEvent } from './redaction/redact-event.ts';
 import type { RedactionCounts } from './redaction/kinds.ts';
 import type { RedactionSettings } from './redaction/redaction-settings.ts';

@@ -6,8 +6,8 @@ import { silentLogger } from '../core/logger.ts';
 import { decodeEnriched, type EnrichedTrace } from '../core/schema/enriched-trace.ts';
 import { parseTraceEvent } from '../core/schema/trace-event.ts';
 import { createEnricher, type EnricherStats } from './enricher.ts';
-import { createPricer } from './pricing/pricer.ts';
-import { realTable } from './pricing/test-support.ts';
+import { createPricer } from '../core/pricing/pricer.ts';
+import { realTable } from '../../test/support/pricing/price-tables.ts';
 import { parseRedactionEnv } from './redaction/redaction-env.ts';
 import { REDACTION_OFF, type RedactionSettings } from './redaction/redaction-settings.ts';
 

@@ -4,7 +4,7 @@ import { toDeadLetter } from '../core/dlq.ts';
 import type { Logger } from '../core/logger.ts';
 import { encodeEnriched } from '../core/schema/enriched-trace.ts';
 import { enrichMessage } from './enrich-message.ts';
-import type { Pricer } from './pricing/pricer.ts';
+import type { Pricer } from '../core/pricing/pricer.ts';
 import { PII_KINDS, zeroCounts, type RedactionCounts } from './redaction/kinds.ts';
 import type { RedactionSettings } from './redaction/redaction-settings.ts';
 

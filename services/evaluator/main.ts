@@ -5,7 +5,7 @@ import type { Config } from '../core/config.ts';
 import type { RunningService } from '../core/lifecycle.ts';
 import type { Logger } from '../core/logger.ts';
 import { kafkaBusFromConfig, pricerFromConfig, REPO_ROOT } from '../core/wiring.ts';
-import type { Pricer } from '../enricher/pricing/pricer.ts';
+import type { Pricer } from '../core/pricing/pricer.ts';
 import { loadRulesFile } from './rules/load.ts';
 import type { RulesFile } from './rules/rule-schema.ts';
 import { createEvaluatorService, DEFAULT_PENDING_SCHEDULE, type EvaluatorService, type EvaluatorStats } from './service.ts';

@@ -1,5 +1,5 @@
 import type { Logger } from '../core/logger.ts';
-import type { Pricer } from '../enricher/pricing/pricer.ts';
+import type { Pricer } from '../core/pricing/pricer.ts';
 import { evalError } from './evaluators/result.ts';
 import { createBudgetLedger, type BudgetLedger, type BudgetSnapshot } from './judge/budget.ts';
 import { shuttingDown } from './judge/chat-client.ts';

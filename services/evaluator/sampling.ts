@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { HOUR_MS } from '../core/time.ts';
 
 /**
  * Which traces a rule evaluates. Two parts:
@@ -34,7 +35,6 @@ export interface SamplingTrace {
 }
 
 const TWO_POW_32 = 2 ** 32;
-const HOUR_MS = 3_600_000;
 
 /** Deterministic uniform number in [0, 1) for (rule, trace_id). */
 export function sampleUnit(rule: string, traceId: string): number {

@@ -5,7 +5,7 @@ import type { Logger } from '../core/logger.ts';
 import { scheduleCron } from '../core/schedule.ts';
 import { decodeEnriched, type EnrichedTrace } from '../core/schema/enriched-trace.ts';
 import { encodeScore } from '../core/schema/score.ts';
-import type { Pricer } from '../enricher/pricing/pricer.ts';
+import type { Pricer } from '../core/pricing/pricer.ts';
 import { shuttingDown } from './judge/chat-client.ts';
 import { createPendingQueue } from './pending.ts';
 import { JUDGE_FEATURE, toEvalInput } from './records.ts';

@@ -1,3 +1,4 @@
+import { DAY_MS } from '../core/time.ts';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { apiKeyOf } from '../core/auth/http-auth.ts';
@@ -5,7 +6,7 @@ import type { Store } from '../core/store/store.ts';
 import { createSilence, expireSilence, listSilences, type Silence } from '../anomaly/silences.ts';
 import { notFound } from './http-errors.ts';
 import { parseWith } from './params.ts';
-import { DAY_MS, parseInstant } from './time.ts';
+import { parseInstant } from './time.ts';
 
 /**
  * GET /v1/alerts, POST/GET /v1/silences, DELETE /v1/silences/:id. Alerts are the rows

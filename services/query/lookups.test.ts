@@ -1,3 +1,4 @@
+import { HOUR_MS } from '../core/time.ts';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
@@ -5,7 +6,7 @@ import { silentLogger } from '../core/logger.ts';
 import { buildQueryApp } from './app.ts';
 import { buildFixtures, fixtureBase, picoToClickHouseText, toRow, UNPRICED_MODEL, type TraceFixture } from './test-fixtures.ts';
 import { openTestStore, type TestStore } from './test-support.ts';
-import { HOUR_MS } from './time.ts';
+
 
 let db: TestStore;
 let app: FastifyInstance;

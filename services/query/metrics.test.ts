@@ -1,3 +1,4 @@
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../core/time.ts';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
@@ -15,7 +16,7 @@ import {
   type TraceFixture,
 } from './test-fixtures.ts';
 import { openTestStore, type TestStore } from './test-support.ts';
-import { DAY_MS, HOUR_MS, MINUTE_MS } from './time.ts';
+
 
 type Body = { from: string; to: string; interval: string; resolution: string; group_by: string[]; truncated: boolean; rows: Record<string, any>[] };
 

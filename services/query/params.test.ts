@@ -1,9 +1,10 @@
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../core/time.ts';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { HttpError } from './http-errors.ts';
 import { buildMetricsQuery } from './metrics-query.ts';
 import { resolveMetricsRequest } from './params.ts';
-import { DAY_MS, HOUR_MS, MINUTE_MS, parseInstant } from './time.ts';
+import { parseInstant } from './time.ts';
 
 const LIMITS = { maxRangeDays: 400, maxMinuteRangeDays: 7 };
 const NOW = Date.UTC(2025, 4, 10, 12, 34, 56, 789);

@@ -3,9 +3,10 @@
  * functions that turn them into a validated, bucket-aligned request. Every problem is
  * reported at once as `{ field, message }`, naming the parameter.
  */
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../core/time.ts';
 import { z } from 'zod';
 import { badRequest, type FieldError } from './http-errors.ts';
-import { ceilTo, DAY_MS, floorTo, HOUR_MS, MINUTE_MS, parseInstant } from './time.ts';
+import { ceilTo, floorTo, parseInstant } from './time.ts';
 
 export const GROUP_COLUMNS = ['feature', 'model', 'prompt_version', 'environment'] as const;
 export type GroupColumn = (typeof GROUP_COLUMNS)[number];

@@ -1,3 +1,4 @@
+import { DAY_MS, HOUR_MS } from '../core/time.ts';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
@@ -7,7 +8,7 @@ import { buildQueryApp } from './app.ts';
 import { evalScore, feedbackScore, scoreRow, trace, traceRow } from './quality-test-fixtures.ts';
 import type { TraceFixture } from './test-fixtures.ts';
 import { openTestStore, type TestStore } from './test-support.ts';
-import { DAY_MS, HOUR_MS } from './time.ts';
+
 
 /**
  * /v1/quality/compare on a fixture with a clear regression (groundedness), one with

@@ -4,10 +4,11 @@
  * the same resolveMetricsRequest) plus `group_by` with `name`, a `name` filter and
  * `source`. /v1/quality/compare takes one feature and two prompt versions.
  */
+import { DAY_MS } from '../core/time.ts';
 import { z } from 'zod';
 import { badRequest } from './http-errors.ts';
 import { metricsQuerySchema, parseWith, resolveMetricsRequest, type GroupColumn, type Interval, type RangeLimits } from './params.ts';
-import { DAY_MS } from './time.ts';
+
 
 export const QUALITY_GROUP_COLUMNS = ['feature', 'model', 'prompt_version', 'environment', 'name'] as const;
 export type QualityGroupColumn = (typeof QUALITY_GROUP_COLUMNS)[number];

@@ -1,3 +1,4 @@
+import { HOUR_MS, MINUTE_MS } from '../core/time.ts';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
@@ -6,7 +7,7 @@ import type { Score } from '../core/schema/score.ts';
 import { buildQueryApp } from './app.ts';
 import { evalScore, feedbackScore, scoreRow, trace, traceRow } from './quality-test-fixtures.ts';
 import { openTestStore, type TestStore } from './test-support.ts';
-import { floorTo, HOUR_MS, MINUTE_MS } from './time.ts';
+import { floorTo } from './time.ts';
 
 /**
  * /v1/metrics/quality against known rows in the real engine: evals carry their trace's

@@ -3,8 +3,9 @@
  * the same rows what the rollups should answer (exact: costs in pico-USD as BigInt).
  * Timestamps are relative to now: the embedded engine applies TTLs at insert time.
  */
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../core/time.ts';
 import type { GroupColumn } from './params.ts';
-import { DAY_MS, floorTo, HOUR_MS, MINUTE_MS } from './time.ts';
+import { floorTo } from './time.ts';
 
 export interface TraceFixture {
   trace_id: string;

@@ -1,9 +1,7 @@
+import {  } from '../core/time.ts';
 /** Pure time helpers for the query API: parsing request instants, aligning ranges to
  * rollup buckets, and turning ClickHouse DateTime text into ISO-8601. All UTC. */
 
-export const MINUTE_MS = 60_000;
-export const HOUR_MS = 3_600_000;
-export const DAY_MS = 86_400_000;
 
 /** DateTime('UTC') covers 1970-01-01 .. 2106-02-07; stay well inside it. */
 const MIN_MS = 0;

@@ -1,6 +1,6 @@
 import type { BusMessage } from '../core/bus/event-bus.ts';
 import { DlqHeaders } from '../core/dlq.ts';
-import { toClickHouseTime } from './trace-row.ts';
+import { toClickHouseTime } from '../core/store/clickhouse-values.ts';
 
 /** A message from llm.dlq → one row of `dlq` (value kept byte-exact as base64). */
 export function toDlqRow(m: BusMessage): Record<string, unknown> {

@@ -1,6 +1,6 @@
 import { ErrorCodes, PipelineError } from '../core/errors.ts';
 import type { Score } from '../core/schema/score.ts';
-import { toClickHouseTime } from './trace-row.ts';
+import { toClickHouseTime } from '../core/store/clickhouse-values.ts';
 
 const MIN_TS = Date.UTC(2000, 0, 1);
 const MAX_TS = Date.UTC(2100, 0, 1);

@@ -1,11 +1,6 @@
-import { picoToDecimalString } from '../enricher/pricing/cost.ts';
+import { picoToDecimalString } from '../core/pricing/cost.ts';
 import type { EnrichedTrace } from '../core/schema/enriched-trace.ts';
-
-/** ClickHouse DateTime64(3) text, e.g. 2026-01-31 12:00:00.123 (UTC). */
-export function toClickHouseTime(ms: number): string {
-  const iso = new Date(ms).toISOString(); // 2026-01-31T12:00:00.123Z
-  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
-}
+import { toClickHouseTime } from '../core/store/clickhouse-values.ts';
 
 /** USD as a client sent it (a float) → exact 12-digit decimal text for Decimal(18,12). */
 function usdToDecimal(usd: number): string {

@@ -17,8 +17,8 @@ import type { FastifyInstance } from 'fastify';
 import {
   DEFAULT_ANALYST_SETTINGS,
   buildClickHouseHttpInterface,
-} from '../../services/clickhouse/http-interface.ts';
-import { checkAst, deniedFunctionSet, parseAstDump, scanCalls, unquoteIdentifier } from '../../services/clickhouse/analyst-guard.ts';
+} from '../../services/clickhouse-http/http-interface.ts';
+import { checkAst, deniedFunctionSet, parseAstDump, scanCalls, unquoteIdentifier } from '../../services/clickhouse-http/analyst-guard.ts';
 import { silentLogger } from '../../services/core/logger.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ErrorCodes, PipelineError } from '../../core/errors.ts';
-import { formatRuleIssues } from '../../evaluator/rules/load.ts';
+import { formatIssueLines } from '../../core/schema/field-errors.ts';
 import { alertsFileSchema, type AlertsFile } from './alerts-file.ts';
 
 /** An alerts file that cannot be used; `issues` are `path: message` lines, all of them. */
@@ -20,7 +20,7 @@ export class AlertsConfigError extends PipelineError {
  */
 export function parseAlertsFile(json: unknown, source = 'alerts file'): AlertsFile {
   const r = alertsFileSchema.safeParse(json);
-  if (!r.success) throw new AlertsConfigError(source, formatRuleIssues(r.error.issues));
+  if (!r.success) throw new AlertsConfigError(source, formatIssueLines(r.error.issues));
   return r.data;
 }
 

@@ -8,10 +8,10 @@ import { alertKeyString, METRICS, seriesKey, type AlertEvent, type AlertGroup, t
 import { coverOrder, findCover, strictlyInside, type FiringAlert } from './coverage.ts';
 import { describeDeviation, describeSummary } from './describe.ts';
 import { groupAlertEvents } from './grouping.ts';
+import { MINUTE_MS } from '../../core/time.ts';
 
 export { groupAlertEvents };
 
-const MINUTE_MS = 60_000;
 /** Minutes of each metric kept for AlertEvent.recent. */
 const RECENT = 60;
 /** A series without a single request for this long is forgotten (its memory freed). */

@@ -1,6 +1,7 @@
 import type { Logger } from '../../core/logger.ts';
 import type { Outbox, OutboxItem } from './outbox.ts';
-import { backoffDelay, classifyResponse, type Outcome } from './retry-policy.ts';
+import { backoffDelay } from '../../core/retry.ts';
+import { classifyResponse, type Outcome } from './retry-policy.ts';
 import { checkTarget, type Resolver } from './target-check.ts';
 import { IDEMPOTENCY_HEADER } from './webhook-payload.ts';
 

@@ -1,12 +1,10 @@
 import { ALL, type AlertEvent, type AlertGroup, type AlertKey } from '../types.ts';
+import { MINUTE_MS, HOUR_MS, DAY_MS } from '../../core/time.ts';
 
 /**
  * Links from a notification into the query API, so the person paged can see the
  * minutes around the alert with one click. Only built when `query_api_url` is set.
  */
-const MINUTE_MS = 60_000;
-const HOUR_MS = 60 * MINUTE_MS;
-const DAY_MS = 24 * HOUR_MS;
 
 /** Which query API endpoint shows each alert metric. */
 export function metricEndpoint(metric: AlertKey['metric']): string {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { backoffDelay, classifyResponse, parseRetryAfter } from './retry-policy.ts';
+import { classifyResponse } from './retry-policy.ts';
 
 const NOW = Date.UTC(2024, 4, 1, 10, 0, 0);
 
@@ -26,31 +26,5 @@ describe('classifyResponse', () => {
     assert.equal(classifyResponse(302, null, '', NOW).kind, 'failed');
     assert.match((classifyResponse(307, null, '', NOW) as { reason: string }).reason, /redirect not followed/);
     assert.equal(classifyResponse(0, null, '', NOW).kind, 'failed');
-  });
-});
-
-describe('parseRetryAfter', () => {
-  it('reads delay-seconds and HTTP dates', () => {
-    assert.equal(parseRetryAfter('30', NOW), 30_000);
-    assert.equal(parseRetryAfter(' 0 ', NOW), 0);
-    assert.equal(parseRetryAfter(new Date(NOW + 90_000).toUTCString(), NOW), 90_000);
-  });
-
-  it('treats a date in the past as now and garbage as absent', () => {
-    assert.equal(parseRetryAfter(new Date(NOW - 90_000).toUTCString(), NOW), 0);
-    assert.equal(parseRetryAfter('soon', NOW), null);
-    assert.equal(parseRetryAfter(null, NOW), null);
-  });
-});
-
-describe('backoffDelay', () => {
-  const opts = { baseMs: 1000, maxMs: 60_000 };
-  it('doubles per attempt between half and all of the step, capped', () => {
-    assert.equal(backoffDelay(1, { ...opts, random: () => 0 }), 500);
-    assert.equal(backoffDelay(1, { ...opts, random: () => 1 }), 1000);
-    assert.equal(backoffDelay(4, { ...opts, random: () => 1 }), 8000);
-    assert.equal(backoffDelay(4, { ...opts, random: () => 0 }), 4000);
-    assert.equal(backoffDelay(30, { ...opts, random: () => 1 }), 60_000);
-    assert.equal(backoffDelay(10_000, { ...opts, random: () => 0 }), 30_000);
   });
 });

@@ -1,4 +1,4 @@
-import { compileGlob } from '../../evaluator/rules/glob.ts';
+import { compileGlob } from '../../core/glob.ts';
 import type { ReceiverConfig, RouteConfig } from '../config/alerts-file.ts';
 import type { AlertEvent, AlertGroup } from '../types.ts';
 import { isNotifiable } from './notifiable.ts';

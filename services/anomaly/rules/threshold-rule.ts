@@ -2,6 +2,7 @@ import type { ThresholdRule } from '../config/alerts-file.ts';
 import type { AlertDetails, AlertLifecycle, Condition } from '../lifecycle/alert-lifecycle.ts';
 import { emptyAggregate, formatMetric, metricLabel, metricValue, metricVolume } from '../metric-value.ts';
 import { ALL, type AlertEvent, type AlertKey, type Direction, type MinuteAggregate, type SeriesId } from '../types.ts';
+import { MINUTE_MS } from '../../core/time.ts';
 
 /**
  * Absolute limits from ALERTS_FILE ("p95 latency of support-chat above 8 s"), judged on
@@ -32,7 +33,6 @@ export interface SeriesMinute {
 
 /** How many minutes of values an alert carries in `recent`. */
 export const RECENT_MINUTES = 60;
-const MINUTE = 60_000;
 
 export interface ThresholdEvaluator {
   readonly rule: ThresholdRule;
@@ -60,7 +60,7 @@ export function createThresholdRule(rule: ThresholdRule, lifecycle: AlertLifecyc
 
   function remember(minute: number, value: number | null): void {
     if (lastMinute !== null) {
-      const gap = Math.min(RECENT_MINUTES, Math.round((minute - lastMinute) / MINUTE) - 1);
+      const gap = Math.min(RECENT_MINUTES, Math.round((minute - lastMinute) / MINUTE_MS) - 1);
       for (let i = 0; i < gap; i++) recent.push(null);
     }
     recent.push(value);
@@ -105,7 +105,7 @@ export function createThresholdRule(rule: ThresholdRule, lifecycle: AlertLifecyc
         detector: 'threshold',
         summary: summaryOf(rule, value, breach, condition, breaches, clears),
       };
-      return lifecycle.observe(key, condition, minute + MINUTE, details);
+      return lifecycle.observe(key, condition, minute + MINUTE_MS, details);
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { AlertDetails, AlertLifecycle } from '../lifecycle/alert-lifecycle.ts';
 import { ALL, type AlertEvent, type AlertKey } from '../types.ts';
+import { MINUTE_MS } from '../../core/time.ts';
 
 /**
  * One alert per model that has events without a price. Their cost is NULL — missing from
@@ -13,7 +14,6 @@ import { ALL, type AlertEvent, type AlertKey } from '../types.ts';
 
 export const UNPRICED_RULE = 'unpriced_model';
 export const DEFAULT_UNPRICED_QUIET_MINUTES = 60;
-const MINUTE = 60_000;
 const RECENT_MINUTES = 60;
 
 export interface UnpricedOptions {
@@ -76,7 +76,7 @@ export function createUnpricedRule(lifecycle: AlertLifecycle, options: UnpricedO
     onMinute(minute, counts) {
       if (lastMinute !== null && minute <= lastMinute) return [];
       lastMinute = minute;
-      const at = minute + MINUTE;
+      const at = minute + MINUTE_MS;
       const events: AlertEvent[] = [];
       const hit = new Set<string>();
       for (const [model, n] of counts) {
@@ -96,7 +96,7 @@ export function createUnpricedRule(lifecycle: AlertLifecycle, options: UnpricedO
           lastSeen.set(model, minute); // restored: count the quiet period from here
           continue;
         }
-        if ((minute - seen) / MINUTE < quiet) continue;
+        if ((minute - seen) / MINUTE_MS < quiet) continue;
         const e = lifecycle.observe(unpricedKey(model), 'ok', at, details(model, 0, false));
         if (e) events.push(e);
         lastSeen.delete(model);

@@ -35,3 +35,16 @@ export function issuesToFieldErrors(issues: readonly z.core.$ZodIssue[], input: 
   }
   return errors;
 }
+
+/** Issues of a config file as `path: message` lines ("(file)" for the root), every unknown key named. */
+export function formatIssueLines(issues: readonly z.core.$ZodIssue[]): string[] {
+  const out: string[] = [];
+  for (const issue of issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) out.push(`${formatPath([...issue.path, key])}: unknown field`);
+    } else {
+      out.push(`${formatPath(issue.path) || '(file)'}: ${issue.message}`);
+    }
+  }
+  return out;
+}

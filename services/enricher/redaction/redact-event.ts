@@ -1,5 +1,5 @@
 import type { TraceEvent } from '../../core/schema/trace-event.ts';
-import { compileGlob } from '../../evaluator/rules/glob.ts';
+import { compileGlob } from '../../core/glob.ts';
 import { COUNT_KEY_PREFIX, PII_KINDS, zeroCounts, type RedactionCounts } from './kinds.ts';
 import { redactText } from './redact-text.ts';
 import { redactionEnabled, type RedactionSettings } from './redaction-settings.ts';

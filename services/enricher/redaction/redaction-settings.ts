@@ -4,7 +4,7 @@ import { PII_KINDS, REDACTION_FIELDS } from './kinds.ts';
 /**
  * What the enricher redacts, as plain data (loggable, comparable, easy to build from
  * env or a file):
- * - `features`: globs (`*`, `?`; see evaluator/rules/glob.ts) of the trace `feature`
+ * - `features`: globs (`*`, `?`; see core/glob.ts) of the trace `feature`
  *   values whose events are redacted — redaction is opt-in per feature; `'none'` is off;
  * - `kinds`: which detectors run;
  * - `fields`: which parts of the event are scanned (`metadata` = every metadata value).

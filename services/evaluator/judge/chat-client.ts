@@ -1,6 +1,7 @@
 import { ErrorCodes, PipelineError } from '../../core/errors.ts';
 import type { ChatMessage } from './prompt.ts';
-import { isRetryableStatus, parseRetryAfter, retryDelayMs } from './retry.ts';
+import { parseRetryAfter, retryDelayMs } from '../../core/retry.ts';
+import { isRetryableStatus } from './retry.ts';
 
 /**
  * A minimal OpenAI-compatible chat-completions client (OpenAI, vLLM, Ollama, LiteLLM

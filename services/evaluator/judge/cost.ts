@@ -1,4 +1,4 @@
-import type { Pricer } from '../../enricher/pricing/pricer.ts';
+import type { Pricer } from '../../core/pricing/pricer.ts';
 import type { ModelCall } from '../types.ts';
 
 /**

@@ -2,34 +2,17 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createBudgetLedger } from './budget.ts';
 import { extractUsage, firstJsonObject, parseJudgeContent } from './parse.ts';
-import { backoffMs, isRetryableStatus, parseRetryAfter, retryDelayMs } from './retry.ts';
+import { isRetryableStatus } from './retry.ts';
 import { createSemaphore } from './semaphore.ts';
 
 const NOW = Date.UTC(2026, 0, 1, 10, 30);
 
-describe('retry decisions', () => {
-  it('parses Retry-After as seconds or an HTTP date', () => {
-    assert.equal(parseRetryAfter('3', NOW), 3000);
-    assert.equal(parseRetryAfter('0.5', NOW), 500);
-    assert.equal(parseRetryAfter(new Date(NOW + 7000).toUTCString(), NOW), 7000);
-    assert.equal(parseRetryAfter('Wed, 21 Oct 2015 07:28:00 GMT', NOW), 0, 'a past date means now');
-    assert.equal(parseRetryAfter('soon', NOW), null);
-    assert.equal(parseRetryAfter(null, NOW), null);
-  });
-
+describe('judge retry decisions', () => {
   it('retries 408, 429 and 5xx only', () => {
     assert.deepEqual([408, 429, 500, 502, 503].map(isRetryableStatus), [true, true, true, true, true]);
     assert.deepEqual([400, 401, 403, 404, 422].map(isRetryableStatus), [false, false, false, false, false]);
   });
 
-  it('backs off exponentially within [step/2, step], capped; Retry-After wins but is capped too', () => {
-    assert.equal(backoffMs(1, 100, 10_000, () => 0), 50);
-    assert.equal(backoffMs(1, 100, 10_000, () => 1), 100);
-    assert.equal(backoffMs(4, 100, 10_000, () => 1), 800);
-    assert.equal(backoffMs(20, 100, 10_000, () => 1), 10_000);
-    assert.equal(retryDelayMs({ attempt: 1, retryAfterMs: 2000, baseMs: 100, maxMs: 10_000 }), 2000);
-    assert.equal(retryDelayMs({ attempt: 1, retryAfterMs: 60_000, baseMs: 100, maxMs: 10_000 }), 10_000);
-  });
 });
 
 describe('judge answer parsing', () => {

@@ -1,4 +1,4 @@
-import type { Pricer } from '../../enricher/pricing/pricer.ts';
+import type { Pricer } from '../../core/pricing/pricer.ts';
 import { judgeCallCostUsd } from '../judge/cost.ts';
 import type { CompiledRule } from '../rules/compile.ts';
 import type { EvalResult } from '../types.ts';

@@ -1,9 +1,9 @@
-import type { Pricer } from '../../enricher/pricing/pricer.ts';
+import type { Pricer } from '../../core/pricing/pricer.ts';
 import { createEvaluator } from '../evaluators/index.ts';
 import type { LlmJudge } from '../evaluators/llm-judge.ts';
 import { unpricedReason } from '../judge/cost.ts';
 import type { EvalInput, Evaluator } from '../types.ts';
-import { compileGlob } from './glob.ts';
+import { compileGlob } from '../../core/glob.ts';
 import { RulesConfigError } from './load.ts';
 import type { RuleConfig, RulesFile } from './rule-schema.ts';
 

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { z } from 'zod';
 import { ErrorCodes, PipelineError } from '../../core/errors.ts';
-import { formatPath } from '../../core/schema/trace-event.ts';
+import { formatIssueLines } from '../../core/schema/field-errors.ts';
 import { rulesFileSchema, type RulesFile } from './rule-schema.ts';
 
 /** A rules file that cannot be used; `issues` are `path: message` lines, all of them. */
@@ -14,22 +13,10 @@ export class RulesConfigError extends PipelineError {
   }
 }
 
-export function formatRuleIssues(issues: readonly z.core.$ZodIssue[]): string[] {
-  const out: string[] = [];
-  for (const issue of issues) {
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) out.push(`${formatPath([...issue.path, key])}: unknown field`);
-    } else {
-      out.push(`${formatPath(issue.path) || '(file)'}: ${issue.message}`);
-    }
-  }
-  return out;
-}
-
 /** Validates a parsed rules document; throws RulesConfigError naming every bad path. */
 export function parseRules(json: unknown, source = 'eval rules'): RulesFile {
   const r = rulesFileSchema.safeParse(json);
-  if (!r.success) throw new RulesConfigError(source, formatRuleIssues(r.error.issues));
+  if (!r.success) throw new RulesConfigError(source, formatIssueLines(r.error.issues));
   return r.data;
 }
 

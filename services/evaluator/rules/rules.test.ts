@@ -3,11 +3,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
-import { createPricer } from '../../enricher/pricing/pricer.ts';
-import { realTable, repoRoot } from '../../enricher/pricing/test-support.ts';
+import { createPricer } from '../../core/pricing/pricer.ts';
+import { realTable, repoRoot } from '../../../test/support/pricing/price-tables.ts';
 import type { EvalInput } from '../types.ts';
 import { compileRules } from './compile.ts';
-import { compileGlob } from './glob.ts';
+import { compileGlob } from '../../core/glob.ts';
 import { loadRulesFile, parseRules, RulesConfigError } from './load.ts';
 
 const EXAMPLE = resolve(repoRoot, 'schemas/evals/evals.example.json');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { compileRates, computeCost, picoToDecimalString, usdToPicoRate, type CostResult, type Rates, type TokenCounts } from './cost.ts';
 import { priceAt } from './price-table.ts';
-import { realTable } from './test-support.ts';
+import { realTable } from '../../../test/support/pricing/price-tables.ts';
 
 function ratesOf(key: string): Rates {
   const model = realTable().models.get(key);

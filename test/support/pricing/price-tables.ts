@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadPriceTable, type PriceTable } from './price-table.ts';
+import { loadPriceTable, type PriceTable } from '../../../services/core/pricing/price-table.ts';
 
 /** Paths and a cached load of the committed price table, for the pricing tests. */
 

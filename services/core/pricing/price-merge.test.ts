@@ -11,7 +11,7 @@ import {
   type MergeReport,
 } from './price-merge.ts';
 import { parsePriceTableFile, type PriceTableFile } from './price-table.ts';
-import { LITELLM_SNAPSHOT, PRICES_JSON } from './test-support.ts';
+import { LITELLM_SNAPSHOT, PRICES_JSON } from '../../../test/support/pricing/price-tables.ts';
 
 /** The table on disk before the refresh: gpt-4o already has a dated price cut. */
 function existing(): PriceTableFile {

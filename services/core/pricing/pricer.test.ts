@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildPriceTable, loadPriceTable, parseOverridesFile, parsePriceTableFile, PriceTableError } from './price-table.ts';
 import { createPricer, type PriceRequest, type PriceResult, type Priced } from './pricer.ts';
-import { OVERRIDES_EXAMPLE, PRICES_JSON, realTable } from './test-support.ts';
+import { OVERRIDES_EXAMPLE, PRICES_JSON, realTable } from '../../../test/support/pricing/price-tables.ts';
 
 const T2025 = Date.UTC(2025, 6, 1);
 

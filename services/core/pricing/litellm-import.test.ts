@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { convertLiteLLM, LITELLM_LICENSE, serializePriceTable, versionOf } from './litellm-import.ts';
 import { parsePriceTableFile } from './price-table.ts';
-import { LITELLM_SNAPSHOT, PRICES_JSON } from './test-support.ts';
+import { LITELLM_SNAPSHOT, PRICES_JSON } from '../../../test/support/pricing/price-tables.ts';
 
 const fixture = {
   sample_spec: { input_cost_per_token: 0, output_cost_per_token: 0, litellm_provider: 'one of …', mode: 'one of …' },

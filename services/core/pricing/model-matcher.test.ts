@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createModelMatcher, type MatchHow } from './model-matcher.ts';
-import { realTable } from './test-support.ts';
+import { realTable } from '../../../test/support/pricing/price-tables.ts';
 
 const keys = [...realTable().models.keys()];
 const matcher = createModelMatcher(keys, {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { ErrorCodes } from '../../core/errors.ts';
+import { ErrorCodes } from '../errors.ts';
 import { formatPath } from './price-schema.ts';
 import {
   buildPriceTable,
@@ -14,7 +14,7 @@ import {
   PriceTableError,
   type PriceTableFile,
 } from './price-table.ts';
-import { OVERRIDES_EXAMPLE, PRICES_JSON } from './test-support.ts';
+import { OVERRIDES_EXAMPLE, PRICES_JSON } from '../../../test/support/pricing/price-tables.ts';
 
 function base(): PriceTableFile {
   return {

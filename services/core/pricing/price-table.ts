@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { ErrorCodes, PipelineError } from '../../core/errors.ts';
+import { ErrorCodes, PipelineError } from '../errors.ts';
 import { compileRates, type Rates } from './cost.ts';
 import {
   formatIssues,
