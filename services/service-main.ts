@@ -1,15 +1,17 @@
 import { loadConfig, type Config } from './core/config.ts';
-import { stopOnSignals, type RunningService } from './core/lifecycle.ts';
+import { stopOnSignals, type RunningService, type ServiceEnv } from './core/lifecycle.ts';
 import { createLogger, type Logger } from './core/logger.ts';
 import { registerHealthRoutes } from './core/health.ts';
 import { createHttpApp } from './core/http-app.ts';
 
 /**
  * `npm run service -- <name> [--check-config]`: one service alone, configured by the
- * environment (distributed mode). The only other place that reads the environment is
- * services/all-in-one/main.ts.
+ * environment (distributed mode). Each `services/<name>/main.ts` builds that service's
+ * adapters (Kafka, the ClickHouse server) and hands them to the service's factory
+ * (`services/<name>/factory.ts`), the same factory `npm start` composes in one process.
+ * The only other place that reads the environment is services/all-in-one/main.ts.
  */
-type Starter = (config: Config, log: Logger) => Promise<RunningService>;
+type Starter = (config: Config, log: Logger, env: ServiceEnv) => Promise<RunningService>;
 const SERVICES: Record<string, () => Promise<{ start: Starter }>> = {
   ingest: () => import('./ingest/main.ts'),
   enricher: () => import('./enricher/main.ts'),
@@ -39,7 +41,8 @@ if (process.argv.includes('--check-config')) {
 const log = createLogger({ level: config.LOG_LEVEL, name });
 try {
   const { start } = await SERVICES[name]();
-  const service = await start(config, log);
+  // The environment goes to services for names their files choose (api_key_env, url_env).
+  const service = await start(config, log, process.env);
   const health = await serveHealth(name, service, config, log);
   stopOnSignals(
     { ready: service.ready, stop: async () => { await service.stop(); await health?.close(); } },

@@ -4,7 +4,7 @@ import { ErrorCodes, PipelineError } from '../core/errors.ts';
 import type { RunningService } from '../core/lifecycle.ts';
 import type { Logger } from '../core/logger.ts';
 import { embeddedStoreFromConfig, migrate } from '../core/wiring.ts';
-import { buildClickHouseHttpInterface } from './http-interface.ts';
+import { clickHouseHttpFromConfig } from './factory.ts';
 
 /**
  * `npm run service -- clickhouse`: the embedded engine on DATA_DIR served over the
@@ -19,11 +19,7 @@ export async function start(config: Config, log: Logger): Promise<RunningService
   // Apply the schema here too: this process owns the data directory.
   const store = embeddedStoreFromConfig(config, log.child({ component: 'store' }));
   await migrate(store, config, log);
-  const app = buildClickHouseHttpInterface({
-    dataDir: config.DATA_DIR,
-    serviceUser: { username: config.CLICKHOUSE_SERVICE_USER, password: config.CLICKHOUSE_SERVICE_PASSWORD },
-    log: log.child({ component: 'clickhouse-http' }),
-  });
+  const app = clickHouseHttpFromConfig(config, log);
   const address = await app.listen({ host: config.CLICKHOUSE_HTTP_HOST, port: config.CLICKHOUSE_HTTP_PORT });
   log.info({ address, dataDir: config.DATA_DIR }, 'ClickHouse HTTP interface listening');
   let ready = true;

@@ -1,5 +1,12 @@
 import type { Logger } from './logger.ts';
 
+/**
+ * The environment an entry hands a service for names chosen in its files (the eval rules'
+ * `api_key_env`, alert receivers' `url_env`): never logged. Only the two entries read
+ * `process.env`; services get it from them.
+ */
+export type ServiceEnv = Readonly<Record<string, string | undefined>>;
+
 /** What a started service hands back: whether it is ready, and how to stop it. */
 export interface RunningService {
   ready(): boolean;

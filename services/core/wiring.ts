@@ -11,8 +11,6 @@ import { applyMigrations } from './store/migrations.ts';
 import type { Store } from './store/store.ts';
 import { loadPriceTable } from './pricing/price-table.ts';
 import { createPricer, type Pricer } from './pricing/pricer.ts';
-import { parseRedactionEnv } from '../enricher/redaction/redaction-env.ts';
-import type { RedactionSettings } from '../enricher/redaction/redaction-settings.ts';
 
 /** Builders shared by the service mains: config in, adapters out. No env reads here. */
 export const REPO_ROOT = join(import.meta.dirname, '../..');
@@ -66,11 +64,6 @@ export function embeddedStoreFromConfig(c: Config, log: Logger): Store {
 
 export async function migrate(store: Store, c: Config, log: Logger): Promise<void> {
   await applyMigrations(store, { dir: MIGRATIONS_DIR, vars: migrationVars(c), log });
-}
-
-/** The enricher's PII redaction (off unless REDACT_FEATURES is set); throws naming a bad REDACT_* variable. */
-export function redactionFromConfig(c: Config): RedactionSettings {
-  return parseRedactionEnv(c);
 }
 
 export function pricerFromConfig(c: Config): Pricer {

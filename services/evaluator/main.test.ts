@@ -7,7 +7,7 @@ import { silentLogger } from '../core/logger.ts';
 import { createPricer } from '../core/pricing/pricer.ts';
 import { realTable } from '../../test/support/pricing/price-tables.ts';
 import { scoreReply, startJudgeServer, type JudgeServer } from './judge/test-server.ts';
-import { DEFAULT_EVALUATOR_SETTINGS, evaluatorFromSettings } from './main.ts';
+import { DEFAULT_EVALUATOR_SETTINGS, evaluatorFromSettings } from './factory.ts';
 import { collect, publishTraces, TOPICS, waitFor } from './test-support.ts';
 
 const registry = loadAvroRegistry();

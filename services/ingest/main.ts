@@ -5,9 +5,8 @@ import { registerHealthRoutes } from '../core/health.ts';
 import { createHttpApp } from '../core/http-app.ts';
 import { drainPeriod, type RunningService } from '../core/lifecycle.ts';
 import type { Logger } from '../core/logger.ts';
-import { kafkaBusFromConfig, topicsOf } from '../core/wiring.ts';
-import { registerFeedbackRoutes } from './feedback-routes.ts';
-import { registerIngestRoutes } from './routes.ts';
+import { kafkaBusFromConfig } from '../core/wiring.ts';
+import { registerIngest } from './factory.ts';
 
 /** `npm run service -- ingest`: HTTP /v1/traces → Kafka llm.traces.raw. */
 export async function start(config: Config, log: Logger): Promise<RunningService> {
@@ -15,19 +14,9 @@ export async function start(config: Config, log: Logger): Promise<RunningService
   // First: a non-loopback HOST without API keys refuses to start before connecting to anything.
   const auth = authFromConfig(config, log);
   const bus = kafkaBusFromConfig(config, log);
-  const registry = loadAvroRegistry();
   const app = createHttpApp({ log, bodyLimit: config.INGEST_MAX_BODY_BYTES, auth });
   registerHealthRoutes(app, [() => ready]);
-  registerIngestRoutes(app, {
-    bus,
-    registry,
-    log,
-    topic: topicsOf(config).raw,
-    maxEvents: config.INGEST_MAX_EVENTS,
-    publishFormat: config.INGEST_PUBLISH_FORMAT,
-    ackTimeoutMs: config.INGEST_ACK_TIMEOUT_MS,
-  });
-  registerFeedbackRoutes(app, { bus, registry, log, topic: topicsOf(config).scores, ackTimeoutMs: config.INGEST_ACK_TIMEOUT_MS, maxItems: config.INGEST_MAX_EVENTS });
+  registerIngest(app, { config, log, bus, registry: loadAvroRegistry() });
   const address = await app.listen({ host: config.HOST, port: config.PORT });
   log.info({ address }, 'ingest listening');
   ready = true;

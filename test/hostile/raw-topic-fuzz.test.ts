@@ -13,17 +13,18 @@ import { createLogger } from '../../services/core/logger.ts';
 import { decodeEnriched } from '../../services/core/schema/enriched-trace.ts';
 import { parseTraceEvent } from '../../services/core/schema/trace-event.ts';
 import type { Store } from '../../services/core/store/store.ts';
-import { embeddedStoreFromConfig, migrate, pricerFromConfig, topicsOf } from '../../services/core/wiring.ts';
-import { createEnricher, type Enricher } from '../../services/enricher/enricher.ts';
-import { createMemoryBatchLog } from '../../services/writer/batch-log.ts';
-import { createWriter, type Writer } from '../../services/writer/writer.ts';
+import { embeddedStoreFromConfig, migrate, topicsOf } from '../../services/core/wiring.ts';
+import type { Enricher } from '../../services/enricher/enricher.ts';
+import { enricherFromConfig } from '../../services/enricher/factory.ts';
+import { writerFromConfig } from '../../services/writer/factory.ts';
+import type { Writer } from '../../services/writer/writer.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { captureStream, hostileValue, printFigures, SEED, withOwnKey } from './hostile-support.ts';
 
 /**
- * Decoder fuzz on llm.traces.raw: the pipeline parts wired as
- * services/all-in-one/embedded-pipeline.ts wires them (memory bus that waits for its
- * consumers, enricher, writer with an in-memory batch log, the embedded chDB store),
+ * Decoder fuzz on llm.traces.raw: the pipeline parts built by the factories
+ * services/all-in-one/embedded-pipeline.ts composes (memory bus that waits for its
+ * consumers, enricher, writer in its embedded form, the embedded chDB store),
  * plus a probe group on the raw topic that records where each input landed
  * (partition, offset). Random and mutated messages are published: valid Avro with
  * flipped bytes, truncated Avro, unknown schema ids, random bytes, truncated JSON, JSON
@@ -54,21 +55,8 @@ before(async () => {
   await migrate(store, config, log);
   registry = loadAvroRegistry();
   bus = createMemoryBus({ waitForConsumers: true, requireConsumers: true, partitions: config.EMBEDDED_BUS_PARTITIONS, log, defaultMaxBatchSize: config.ENRICHER_BATCH_SIZE });
-  writer = createWriter({
-    bus,
-    store,
-    registry,
-    log,
-    topics,
-    group: config.WRITER_GROUP,
-    batchSize: config.WRITER_BATCH_SIZE,
-    maxDelayMs: config.WRITER_MAX_DELAY_MS,
-    dedupWindow: config.WRITER_DEDUP_WINDOW,
-    dedupWarmMinutes: config.WRITER_DEDUP_WARM_MINUTES,
-    batchLog: createMemoryBatchLog(),
-    tokenEpoch: `hx${SEED}`,
-  });
-  enricher = createEnricher({ bus, registry, pricer: pricerFromConfig(config), log, topics, group: config.ENRICHER_GROUP, maxBatchSize: config.ENRICHER_BATCH_SIZE });
+  writer = writerFromConfig({ config, log, bus, store, registry }, { embedded: true });
+  enricher = enricherFromConfig({ config, log, bus, registry });
   await writer.start();
   await enricher.start();
   await bus.subscribe({

@@ -1,0 +1,35 @@
+import type { FastifyInstance } from 'fastify';
+import type { EventBus } from '../core/bus/event-bus.ts';
+import type { AvroRegistry } from '../core/codec/avro-registry.ts';
+import type { Config } from '../core/config.ts';
+import type { Logger } from '../core/logger.ts';
+import { topicsOf } from '../core/wiring.ts';
+import { registerFeedbackRoutes } from './feedback-routes.ts';
+import { registerIngestRoutes } from './routes.ts';
+
+export interface IngestFactoryDeps {
+  config: Config;
+  log: Logger;
+  bus: EventBus;
+  registry: AvroRegistry;
+}
+
+/**
+ * Ingest as both entries run it: POST /v1/traces → llm.traces.raw and POST /v1/feedback
+ * → llm.scores, mounted on an app the entry owns (its own in distributed mode, the one
+ * shared with the query API in the all-in-one process).
+ */
+export function registerIngest(app: FastifyInstance, deps: IngestFactoryDeps): void {
+  const c = deps.config;
+  const topics = topicsOf(c);
+  registerIngestRoutes(app, {
+    bus: deps.bus,
+    registry: deps.registry,
+    log: deps.log,
+    topic: topics.raw,
+    maxEvents: c.INGEST_MAX_EVENTS,
+    publishFormat: c.INGEST_PUBLISH_FORMAT,
+    ackTimeoutMs: c.INGEST_ACK_TIMEOUT_MS,
+  });
+  registerFeedbackRoutes(app, { bus: deps.bus, registry: deps.registry, log: deps.log, topic: topics.scores, ackTimeoutMs: c.INGEST_ACK_TIMEOUT_MS, maxItems: c.INGEST_MAX_EVENTS });
+}
