@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test: unit tests beside the code, contract and end-to-end suites in test/.
+# Runs every test: unit tests beside the code, contract, integration and end-to-end suites in test/.
 # Usage: npm test [-- path/to/one.test.ts ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { gaussian, rng } from './detectors/test-support.ts';
+import { gaussian, rng } from '../../test/support/anomaly/random-draws.ts';
 import { detectRows, inferInterval, parseArgs, parseInterval, parseSeries, runDetect, type CliIo } from './detect-cli.ts';
 
 function io(files: Record<string, string>): CliIo & { out: string; err: string } {

@@ -12,8 +12,8 @@ import type { BusMessage, EventBus } from '../core/bus/event-bus.ts';
 import { createKafkaBus } from '../core/bus/kafka-bus.ts';
 import { loadConfig } from '../core/config.ts';
 import { silentLogger } from '../core/logger.ts';
-import { openTestStore, type TestStore } from '../query/test-support.ts';
-import { ErrorCodes, UNKNOWN_SCHEMA_AVRO, insertDeadLetters } from './dlq-fixtures.test-support.ts';
+import { openTestStore, type TestStore } from '../../test/support/query/test-store.ts';
+import { ErrorCodes, UNKNOWN_SCHEMA_AVRO, insertDeadLetters } from '../../test/support/dlq-cli/dead-letters.ts';
 import { REPLAY_OF_HEADER } from './replay.ts';
 import { runDlqCli } from './run.ts';
 

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { loadAvroRegistry } from '../core/codec/avro-registry.ts';
 import { decodeScore, encodeScore } from '../core/schema/score.ts';
 import { parseTraceEvent } from '../core/schema/trace-event.ts';
-import { evalInput } from './evaluators/test-support.ts';
+import { evalInput } from '../../test/support/evaluator/eval-input.ts';
 import { createPendingQueue } from './pending.ts';
 import { buildJudgeTrace, buildScore, judgeTraceId, scoreId } from './records.ts';
 import type { ModelCall } from './types.ts';

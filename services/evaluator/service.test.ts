@@ -6,12 +6,12 @@ import { silentLogger } from '../core/logger.ts';
 import { parseTraceEvent } from '../core/schema/trace-event.ts';
 import { createPricer } from '../core/pricing/pricer.ts';
 import { realTable } from '../../test/support/pricing/price-tables.ts';
-import { scoreReply, startJudgeServer, type JudgeServer } from './judge/test-server.ts';
+import { scoreReply, startJudgeServer, type JudgeServer } from '../../test/support/judge/fake-judge-server.ts';
 import { JUDGE_FEATURE, scoreId } from './records.ts';
 import { parseRules } from './rules/load.ts';
 import { rateSampled } from './sampling.ts';
 import { createEvaluatorService, type EvaluatorServiceDeps } from './service.ts';
-import { capturingLogger, collect, publishTraces, TOPICS, traceEvent, waitFor } from './test-support.ts';
+import { capturingLogger, collect, publishTraces, TOPICS, traceEvent, waitFor } from '../../test/support/evaluator/service-harness.ts';
 
 const registry = loadAvroRegistry();
 const pricer = createPricer(realTable());

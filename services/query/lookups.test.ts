@@ -4,8 +4,8 @@ import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { silentLogger } from '../core/logger.ts';
 import { buildQueryApp } from './app.ts';
-import { buildFixtures, fixtureBase, picoToClickHouseText, toRow, UNPRICED_MODEL, type TraceFixture } from './test-fixtures.ts';
-import { openTestStore, type TestStore } from './test-support.ts';
+import { buildFixtures, fixtureBase, picoToClickHouseText, toRow, UNPRICED_MODEL, type TraceFixture } from '../../test/support/query/known-traces.ts';
+import { openTestStore, type TestStore } from '../../test/support/query/test-store.ts';
 
 
 let db: TestStore;

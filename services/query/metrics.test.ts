@@ -14,8 +14,8 @@ import {
   toRow,
   UNPRICED_MODEL,
   type TraceFixture,
-} from './test-fixtures.ts';
-import { openTestStore, type TestStore } from './test-support.ts';
+} from '../../test/support/query/known-traces.ts';
+import { openTestStore, type TestStore } from '../../test/support/query/test-store.ts';
 
 
 type Body = { from: string; to: string; interval: string; resolution: string; group_by: string[]; truncated: boolean; rows: Record<string, any>[] };

@@ -5,9 +5,9 @@ import type { FastifyInstance } from 'fastify';
 import { silentLogger } from '../core/logger.ts';
 import type { Score } from '../core/schema/score.ts';
 import { buildQueryApp } from './app.ts';
-import { evalScore, feedbackScore, scoreRow, trace, traceRow } from './quality-test-fixtures.ts';
-import type { TraceFixture } from './test-fixtures.ts';
-import { openTestStore, type TestStore } from './test-support.ts';
+import { evalScore, feedbackScore, scoreRow, trace, traceRow } from '../../test/support/query/known-scores.ts';
+import type { TraceFixture } from '../../test/support/query/known-traces.ts';
+import { openTestStore, type TestStore } from '../../test/support/query/test-store.ts';
 
 
 /**

@@ -4,8 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import { silentLogger } from '../core/logger.ts';
 import type { Store } from '../core/store/store.ts';
 import { buildQueryApp } from './app.ts';
-import { buildFixtures, fixtureBase, toRow } from './test-fixtures.ts';
-import { openTestStore, type TestStore } from './test-support.ts';
+import { buildFixtures, fixtureBase, toRow } from '../../test/support/query/known-traces.ts';
+import { openTestStore, type TestStore } from '../../test/support/query/test-store.ts';
 
 /**
  * Concurrent identical dashboard requests share one engine query and one body; anything

@@ -5,8 +5,8 @@ import { loadAvroRegistry } from '../core/codec/avro-registry.ts';
 import { silentLogger } from '../core/logger.ts';
 import { encodeEnriched, type EnrichedTrace } from '../core/schema/enriched-trace.ts';
 import { parseTraceEvent } from '../core/schema/trace-event.ts';
-import { openTestStore, type TestStore } from '../query/test-support.ts';
-import { capturingBus } from './capturing-bus.test-support.ts';
+import { openTestStore, type TestStore } from '../../test/support/query/test-store.ts';
+import { capturingBus } from '../../test/support/writer/capturing-bus.ts';
 import { repairRollups } from './rollup-repair.ts';
 import { createWriter } from './writer.ts';
 

@@ -5,9 +5,9 @@ import { loadAvroRegistry } from '../core/codec/avro-registry.ts';
 import { DlqHeaders } from '../core/dlq.ts';
 import { silentLogger } from '../core/logger.ts';
 import { encodeScore, type Score } from '../core/schema/score.ts';
-import { openTestStore, type TestStore } from '../query/test-support.ts';
+import { openTestStore, type TestStore } from '../../test/support/query/test-store.ts';
 import { createWriter, type Writer } from './writer.ts';
-import { capturingBus } from './capturing-bus.test-support.ts';
+import { capturingBus } from '../../test/support/writer/capturing-bus.ts';
 
 /**
  * The writer's scores path against the real embedded engine, with a bus stand-in that

@@ -17,7 +17,7 @@ import { silentLogger } from '../../services/core/logger.ts';
 import { createClickHouseStore } from '../../services/core/store/clickhouse-store.ts';
 import { createHttpClient } from '../../services/core/store/clients.ts';
 import type { Store } from '../../services/core/store/store.ts';
-import { ErrorCodes, UNKNOWN_SCHEMA_AVRO, insertDeadLetters } from '../../services/dlq-cli/dlq-fixtures.test-support.ts';
+import { ErrorCodes, UNKNOWN_SCHEMA_AVRO, insertDeadLetters } from '../support/dlq-cli/dead-letters.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 const REPO = join(import.meta.dirname, '../..');

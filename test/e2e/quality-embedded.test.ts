@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { startEmbeddedPipeline, type EmbeddedPipeline } from '../../services/all-in-one/embedded-pipeline.ts';
 import { loadConfig } from '../../services/core/config.ts';
 import { silentLogger } from '../../services/core/logger.ts';
-import { scoreReply, startJudgeServer, type JudgeServer } from '../../services/evaluator/judge/test-server.ts';
+import { scoreReply, startJudgeServer, type JudgeServer } from '../support/judge/fake-judge-server.ts';
 import { eventually } from '../helpers/service-process.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { silentLogger } from '../../services/core/logger.ts';
 import { alertsFileSchema } from '../../services/anomaly/config/alerts-file.ts';
 import { createNotifier, type Notifier } from '../../services/anomaly/notify/notifier.ts';
-import { alertEvent, alertGroup, T0 } from '../../services/anomaly/notify/test-fixtures.ts';
+import { alertEvent, alertGroup, T0 } from '../support/anomaly/alert-events.ts';
 import { startSlackReceiver, type SlackReceiver } from '../helpers/slack-receiver.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { cusum, cusumStatus } from './cusum.ts';
-import { gaussian, rng } from './test-support.ts';
+import { gaussian, rng } from '../../../test/support/anomaly/random-draws.ts';
 import { step } from './types.ts';
 
 describe('cusum', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { proportion, type ProportionParams, type ProportionState } from './proportion.ts';
-import { binomial, rng } from './test-support.ts';
+import { binomial, rng } from '../../../test/support/anomaly/random-draws.ts';
 import { step } from './types.ts';
 
 function warm(params: ProportionParams, n: number, p: number, minutes: number, seed: number): ProportionState {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { poisson, rng } from '../detectors/test-support.ts';
+import { poisson, rng } from '../../../test/support/anomaly/random-draws.ts';
 import { alertKeyString, ALL, type AlertEvent, type MinuteAggregate, type SeriesId } from '../types.ts';
 import { createDetectionEngine, type DetectionEngine } from './engine.ts';
 

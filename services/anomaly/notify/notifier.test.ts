@@ -6,7 +6,7 @@ import { startSlackReceiver, type SlackReceiver } from '../../../test/helpers/sl
 import { tempDir } from '../../../test/helpers/temp-dir.ts';
 import { alertsFileSchema, type AlertsFile } from '../config/alerts-file.ts';
 import { createNotifier, type Notifier } from './notifier.ts';
-import { T0, alertEvent, alertGroup } from './test-fixtures.ts';
+import { T0, alertEvent, alertGroup } from '../../../test/support/anomaly/alert-events.ts';
 import type { WebhookAlertPayload } from './webhook-payload.ts';
 
 const WAIT = 15_000;

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { routeSchema, type RouteConfig } from '../config/alerts-file.ts';
 import { isNotifiable, notifiablePart } from './notifiable.ts';
 import { routeGroup } from './routing.ts';
-import { alertEvent, alertGroup } from './test-fixtures.ts';
+import { alertEvent, alertGroup } from '../../../test/support/anomaly/alert-events.ts';
 
 const route = (r: unknown): RouteConfig => routeSchema.parse(r);
 const receivers = ['oncall', 'team-search', 'finance', 'audit'].map((name) => ({ name }));

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MAX_LISTED_EVENTS, SLACK_LIMITS, formatSlackMessage } from './slack-message.ts';
 import { sparkline } from './sparkline.ts';
-import { T0, alertEvent, alertGroup } from './test-fixtures.ts';
+import { T0, alertEvent, alertGroup } from '../../../test/support/anomaly/alert-events.ts';
 
 type Text = { type: string; text: string };
 type Block = { type: string; text?: Text; fields?: Text[]; elements?: Text[] };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { alertEvent, alertGroup } from './test-fixtures.ts';
+import { alertEvent, alertGroup } from '../../../test/support/anomaly/alert-events.ts';
 import { webhookDigestPayload, webhookPayload } from './webhook-payload.ts';
 
 describe('webhookPayload', () => {

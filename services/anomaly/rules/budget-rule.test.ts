@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { createAlertLifecycle } from '../lifecycle/alert-lifecycle.ts';
 import { alertKeyString } from '../types.ts';
 import { budgetKeys, evaluateBudget, judgeBudget, periodBounds } from './budget-rule.ts';
-import { alertsFile, DAY, HOUR, MINUTE } from './test-support.ts';
+import { alertsFile, DAY, HOUR, MINUTE } from '../../../test/support/anomaly/rule-inputs.ts';
 
 const daily = alertsFile({ budgets: [{ name: 'support-daily', feature: 'support-chat', daily_usd: 50 }] }).budgets[0];
 const monthly = alertsFile({ budgets: [{ name: 'all-monthly', monthly_usd: 3000, warn_on_projection: false }] }).budgets[0];

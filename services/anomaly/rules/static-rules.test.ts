@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AlertEvent } from '../types.ts';
 import { createStaticRules, unpricedByModel, type SeriesMinute } from './static-rules.ts';
-import { alertsFile, HOUR, MINUTE, row } from './test-support.ts';
+import { alertsFile, HOUR, MINUTE, row } from '../../../test/support/anomaly/rule-inputs.ts';
 
 const T0 = Date.UTC(2026, 2, 10, 12);
 const file = alertsFile({

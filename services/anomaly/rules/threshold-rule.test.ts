@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { createAlertLifecycle } from '../lifecycle/alert-lifecycle.ts';
 import type { AlertEvent } from '../types.ts';
 import { createThresholdRule, seriesLabel, type SeriesMinute } from './threshold-rule.ts';
-import { alertsFile, MINUTE, row } from './test-support.ts';
+import { alertsFile, MINUTE, row } from '../../../test/support/anomaly/rule-inputs.ts';
 
 const T0 = Date.UTC(2026, 2, 10, 9);
 const threshold = (t: Record<string, unknown>) => alertsFile({ thresholds: [{ name: 'rule', ...t }] }).thresholds[0];

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { createAlertLifecycle } from '../lifecycle/alert-lifecycle.ts';
 import type { AlertEvent } from '../types.ts';
 import { createUnpricedRule, unpricedKey } from './unpriced-rule.ts';
-import { HOUR, MINUTE } from './test-support.ts';
+import { HOUR, MINUTE } from '../../../test/support/anomaly/rule-inputs.ts';
 
 const T0 = Date.UTC(2026, 2, 10, 9);
 const counts = (o: Record<string, number>) => new Map(Object.entries(o));

@@ -6,7 +6,7 @@ import type { Evaluator } from '../types.ts';
 import { contentTerms, groundednessScore } from './groundedness.ts';
 import { createEvaluator } from './index.ts';
 import { stripCodeFence } from './result.ts';
-import { evalInput } from './test-support.ts';
+import { evalInput } from '../../../test/support/evaluator/eval-input.ts';
 
 /** Builds an evaluator through the real config schema, so defaults apply as in a rules file. */
 function make(evaluator: Record<string, unknown>): Evaluator {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { PipelineError } from '../../core/errors.ts';
-import { completion, scoreReply, startJudgeServer, type JudgeServer, type Reply, type RecordedRequest } from '../judge/test-server.ts';
+import { completion, scoreReply, startJudgeServer, type JudgeServer, type Reply, type RecordedRequest } from '../../../test/support/judge/fake-judge-server.ts';
 import { parseRules } from '../rules/load.ts';
 import type { LlmJudgeConfig } from '../rules/evaluator-schema.ts';
 import { createLlmJudge, type LlmJudge } from './llm-judge.ts';
-import { evalInput } from './test-support.ts';
+import { evalInput } from '../../../test/support/evaluator/eval-input.ts';
 
 const servers: JudgeServer[] = [];
 after(() => Promise.all(servers.map((s) => s.close())));

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { REPO_ROOT } from '../../core/wiring.ts';
-import { scoreReply, startJudgeServer, type JudgeServer } from '../judge/test-server.ts';
+import { scoreReply, startJudgeServer, type JudgeServer } from '../../../test/support/judge/fake-judge-server.ts';
 import { runEvalCli, type EvalReport } from './cli.ts';
 
 const EXAMPLES = resolve(REPO_ROOT, 'schemas/evals');

@@ -6,9 +6,9 @@ import { loadAvroRegistry } from '../core/codec/avro-registry.ts';
 import { silentLogger } from '../core/logger.ts';
 import { createPricer } from '../core/pricing/pricer.ts';
 import { realTable } from '../../test/support/pricing/price-tables.ts';
-import { scoreReply, startJudgeServer, type JudgeServer } from './judge/test-server.ts';
+import { scoreReply, startJudgeServer, type JudgeServer } from '../../test/support/judge/fake-judge-server.ts';
 import { DEFAULT_EVALUATOR_SETTINGS, evaluatorFromSettings } from './factory.ts';
-import { collect, publishTraces, TOPICS, waitFor } from './test-support.ts';
+import { collect, publishTraces, TOPICS, waitFor } from '../../test/support/evaluator/service-harness.ts';
 
 const registry = loadAvroRegistry();
 const pricer = createPricer(realTable());

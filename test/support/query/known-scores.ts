@@ -3,9 +3,9 @@
  * writer's own mapping (toScoreRow), so the tests read what the pipeline writes.
  * Timestamps are relative to now: the embedded engine applies TTLs at insert time.
  */
-import type { Score } from '../core/schema/score.ts';
-import { toScoreRow } from '../writer/score-row.ts';
-import { toRow, type TraceFixture } from './test-fixtures.ts';
+import type { Score } from '../../../services/core/schema/score.ts';
+import { toScoreRow } from '../../../services/writer/score-row.ts';
+import { toRow, type TraceFixture } from './known-traces.ts';
 
 export function trace(trace_id: string, tsMs: number, feature: string, model: string, prompt_version: string, environment: string): TraceFixture {
   return {

@@ -1,4 +1,4 @@
-import type { AlertEvent, AlertGroup, AlertKey, AlertState } from '../types.ts';
+import type { AlertEvent, AlertGroup, AlertKey, AlertState } from '../../../services/anomaly/types.ts';
 
 /** Alert events and groups for the notify tests; every field overridable. */
 export const T0 = Date.UTC(2024, 4, 1, 10, 0, 0);

@@ -3,11 +3,11 @@
  * BusMessage → toDeadLetter (the enricher/writer) → toDlqRow (the writer's `dlq` row), so
  * the tests read rows shaped exactly like production ones.
  */
-import type { BusMessage } from '../core/bus/event-bus.ts';
-import { toDeadLetter } from '../core/dlq.ts';
-import { ErrorCodes, PipelineError, type ErrorCode } from '../core/errors.ts';
-import type { Store } from '../core/store/store.ts';
-import { toDlqRow } from '../writer/dlq-row.ts';
+import type { BusMessage } from '../../../services/core/bus/event-bus.ts';
+import { toDeadLetter } from '../../../services/core/dlq.ts';
+import { ErrorCodes, PipelineError, type ErrorCode } from '../../../services/core/errors.ts';
+import type { Store } from '../../../services/core/store/store.ts';
+import { toDlqRow } from '../../../services/writer/dlq-row.ts';
 
 export interface DeadLetterSpec {
   topic: string;

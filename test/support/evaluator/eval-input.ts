@@ -1,4 +1,4 @@
-import type { EvalInput } from '../types.ts';
+import type { EvalInput } from '../../../services/evaluator/types.ts';
 
 /** An EvalInput with sensible defaults, for evaluator tests. */
 export function evalInput(over: Partial<EvalInput> = {}): EvalInput {

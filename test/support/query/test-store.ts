@@ -7,13 +7,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger } from '../core/logger.ts';
-import { createClickHouseStore } from '../core/store/clickhouse-store.ts';
-import { createEmbeddedClient } from '../core/store/clients.ts';
-import { applyMigrations } from '../core/store/migrations.ts';
-import type { Store } from '../core/store/store.ts';
+import { silentLogger } from '../../../services/core/logger.ts';
+import { createClickHouseStore } from '../../../services/core/store/clickhouse-store.ts';
+import { createEmbeddedClient } from '../../../services/core/store/clients.ts';
+import { applyMigrations } from '../../../services/core/store/migrations.ts';
+import type { Store } from '../../../services/core/store/store.ts';
 
-const MIGRATIONS_DIR = join(import.meta.dirname, '../../schemas/clickhouse');
+const MIGRATIONS_DIR = join(import.meta.dirname, '../../../schemas/clickhouse');
 const TEST_TTL_VARS = {
   RAW_TTL_DAYS: 3650,
   TEXT_TTL_DAYS: 3650,

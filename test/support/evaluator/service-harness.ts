@@ -1,11 +1,11 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import type { EventBus, Subscription } from '../core/bus/event-bus.ts';
-import type { AvroRegistry } from '../core/codec/avro-registry.ts';
-import type { Logger } from '../core/logger.ts';
-import { encodeEnriched, type EnrichedTrace } from '../core/schema/enriched-trace.ts';
-import { decodeScore, type Score } from '../core/schema/score.ts';
-import { parseTraceEvent } from '../core/schema/trace-event.ts';
+import type { EventBus, Subscription } from '../../../services/core/bus/event-bus.ts';
+import type { AvroRegistry } from '../../../services/core/codec/avro-registry.ts';
+import type { Logger } from '../../../services/core/logger.ts';
+import { encodeEnriched, type EnrichedTrace } from '../../../services/core/schema/enriched-trace.ts';
+import { decodeScore, type Score } from '../../../services/core/schema/score.ts';
+import { parseTraceEvent } from '../../../services/core/schema/trace-event.ts';
 
 /** Helpers for the evaluator's service tests: enriched traces in, scores and raw traces out. */
 export const TOPICS = { enriched: 'llm.traces.enriched', scores: 'llm.scores', raw: 'llm.traces.raw' };

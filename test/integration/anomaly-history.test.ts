@@ -1,14 +1,14 @@
-import { MINUTE_MS } from '../core/time.ts';
+import { MINUTE_MS } from '../../services/core/time.ts';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { silentLogger } from '../core/logger.ts';
-import { buildQueryApp } from '../query/app.ts';
-import { buildFixtures, clickhouseTime, fixtureBase, toRow, type TraceFixture } from '../query/test-fixtures.ts';
-import { openTestStore, type TestStore } from '../query/test-support.ts';
-import { createAlertSink, type StoredAlert } from './alert-sink.ts';
-import { readMinutes, readOpenAlerts, readProgress, readSpend, writeProgress } from './history.ts';
-import { silenceMatches } from './silences.ts';
-import { ALL, type AlertEvent } from './types.ts';
+import { silentLogger } from '../../services/core/logger.ts';
+import { buildQueryApp } from '../../services/query/app.ts';
+import { buildFixtures, clickhouseTime, fixtureBase, toRow, type TraceFixture } from '../support/query/known-traces.ts';
+import { openTestStore, type TestStore } from '../support/query/test-store.ts';
+import { createAlertSink, type StoredAlert } from '../../services/anomaly/alert-sink.ts';
+import { readMinutes, readOpenAlerts, readProgress, readSpend, writeProgress } from '../../services/anomaly/history.ts';
+import { silenceMatches } from '../../services/anomaly/silences.ts';
+import { ALL, type AlertEvent } from '../../services/anomaly/types.ts';
 
 /** history.ts and the alert routes against the real embedded engine and the real migrations. */
 let db: TestStore;

@@ -2,17 +2,17 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { pino } from 'pino';
-import { createMemoryBus } from '../bus/memory-bus.ts';
-import { loadAvroRegistry } from '../codec/avro-registry.ts';
-import { createHttpApp } from '../http-app.ts';
-import { createLogger, silentLogger, type Logger } from '../logger.ts';
-import type { Store } from '../store/store.ts';
-import { buildQueryApp } from '../../query/app.ts';
-import { registerFeedbackRoutes } from '../../ingest/feedback-routes.ts';
-import { registerIngestRoutes } from '../../ingest/routes.ts';
-import { apiKeyOf, presentedKey, type HttpAuthOptions } from './http-auth.ts';
-import { ApiKeyStore, generateApiKey, hashApiKey, type Scope } from './keys.ts';
-import { requiredAccess } from './route-scopes.ts';
+import { createMemoryBus } from '../../services/core/bus/memory-bus.ts';
+import { loadAvroRegistry } from '../../services/core/codec/avro-registry.ts';
+import { createHttpApp } from '../../services/core/http-app.ts';
+import { createLogger, silentLogger, type Logger } from '../../services/core/logger.ts';
+import type { Store } from '../../services/core/store/store.ts';
+import { buildQueryApp } from '../../services/query/app.ts';
+import { registerFeedbackRoutes } from '../../services/ingest/feedback-routes.ts';
+import { registerIngestRoutes } from '../../services/ingest/routes.ts';
+import { apiKeyOf, presentedKey, type HttpAuthOptions } from '../../services/core/auth/http-auth.ts';
+import { ApiKeyStore, generateApiKey, hashApiKey, type Scope } from '../../services/core/auth/keys.ts';
+import { requiredAccess } from '../../services/core/auth/route-scopes.ts';
 
 const KEYS = {
   ingest: generateApiKey(),

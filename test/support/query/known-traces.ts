@@ -3,9 +3,9 @@
  * the same rows what the rollups should answer (exact: costs in pico-USD as BigInt).
  * Timestamps are relative to now: the embedded engine applies TTLs at insert time.
  */
-import { DAY_MS, HOUR_MS, MINUTE_MS } from '../core/time.ts';
-import type { GroupColumn } from './params.ts';
-import { floorTo } from './time.ts';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../../services/core/time.ts';
+import type { GroupColumn } from '../../../services/query/params.ts';
+import { floorTo } from '../../../services/query/time.ts';
 
 export interface TraceFixture {
   trace_id: string;

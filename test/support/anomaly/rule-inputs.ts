@@ -1,7 +1,7 @@
-import { parseAlertsFile } from '../config/load.ts';
-import type { AlertsFile } from '../config/alerts-file.ts';
-import { emptyAggregate } from '../metric-value.ts';
-import type { MinuteAggregate, SeriesId } from '../types.ts';
+import { parseAlertsFile } from '../../../services/anomaly/config/load.ts';
+import type { AlertsFile } from '../../../services/anomaly/config/alerts-file.ts';
+import { emptyAggregate } from '../../../services/anomaly/metric-value.ts';
+import type { MinuteAggregate, SeriesId } from '../../../services/anomaly/types.ts';
 
 /** Test helpers for the static rules: validated files and minute rows. */
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { BatchHandler, EventBus, OutgoingMessage, SubscribeOptions } from '../core/bus/event-bus.ts';
+import type { BatchHandler, EventBus, OutgoingMessage, SubscribeOptions } from '../../../services/core/bus/event-bus.ts';
 
 /**
  * A bus stand-in for writer tests that hands the test the writer's batch handler, so
