@@ -1,5 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import type { EventBus, OutgoingMessage } from '../core/bus/event-bus.ts';
+import { HttpErrors, sendHttpError } from '../core/http-errors.ts';
 import type { Logger } from '../core/logger.ts';
 
 /** Seconds a client is asked to wait (Retry-After) after a 503. */
@@ -29,7 +30,7 @@ export async function publishOr503(reply: FastifyReply, opts: PublishOr503Option
     return true;
   } catch (err) {
     opts.log.warn({ err: (err as Error).message, [opts.countField]: opts.messages.length }, 'publish failed; answering 503');
-    reply.code(503).header('retry-after', RETRY_AFTER_SECONDS).send({ error: 'unavailable', message: opts.message });
+    sendHttpError(reply.header('retry-after', RETRY_AFTER_SECONDS), HttpErrors.UNAVAILABLE, opts.message);
     return false;
   }
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { issuesToFieldErrors, type FieldError } from './field-errors.ts';
 
-export { formatPath, type FieldError } from './field-errors.ts';
+export { describeErrors, formatPath, type FieldError } from './field-errors.ts';
 
 /**
  * The trace event at the edges (HTTP JSON, JSON on Kafka, decoded Avro), mirroring
@@ -103,8 +103,4 @@ export function parseTraceEvent(input: unknown): ParseResult<TraceEvent> {
     return { ok: true, value: result.data };
   }
   return { ok: false, errors: issuesToFieldErrors(result.error.issues, input, '(event)') };
-}
-
-export function describeErrors(errors: FieldError[]): string {
-  return errors.map((e) => `${e.field}: ${e.message}`).join('; ');
 }
