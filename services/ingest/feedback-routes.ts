@@ -82,11 +82,8 @@ export function registerFeedbackRoutes(app: FastifyInstance, deps: FeedbackDeps)
     }
 
     const messages: OutgoingMessage[] = [...scores.values()].map((s) => ({ key: s.trace_id, value: encodeScore(deps.registry, s) }));
-    const published = await publishOr503(reply, {
-      bus: deps.bus,
-      topic: deps.topic,
+    const published = await publishOr503(reply, deps, {
       messages,
-      ackTimeoutMs: deps.ackTimeoutMs,
       log,
       countField: 'scores',
       message: 'the feedback could not be handed to the pipeline; retry later (a retry replaces, never duplicates, a score)',

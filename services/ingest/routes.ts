@@ -65,11 +65,8 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): vo
       key: e.trace_id,
       value: deps.publishFormat === 'avro' ? encodeRawTraceAvro(deps.registry, e) : Buffer.from(JSON.stringify(e)),
     }));
-    const published = await publishOr503(reply, {
-      bus: deps.bus,
-      topic: deps.topic,
+    const published = await publishOr503(reply, deps, {
       messages,
-      ackTimeoutMs: deps.ackTimeoutMs,
       log,
       countField: 'events',
       message: 'the events could not be handed to the pipeline; retry later (events carry trace_id: the pipeline drops a repeat of an event it stored recently)',
