@@ -80,7 +80,7 @@ import { authenticate, decodeBody, parseMultipart, truthy, urlSettings, type Cli
 import { createInsertDir, insertFromFile, removeDataFile, removeInsertDir } from './http-insert.ts';
 import { OK_BODY, commonHeaders, resultBody, sendError, type ServerIdentity } from './http-response.ts';
 import { analyseText, buildPrelude, checkAllowed, sessionInitSql } from './query-plan.ts';
-import { runQuery } from './query-execution.ts';
+import { executeRequestQuery } from './query-execution.ts';
 
 export type { ClickHouseHttpUser } from './http-request.ts';
 export { DEFAULT_ANALYST_SETTINGS } from './query-plan.ts';
@@ -206,7 +206,7 @@ export function buildClickHouseHttpInterface(options: ClickHouseHttpInterfaceOpt
     const guard: AnalystCheckContext | undefined =
       user.role === 'analyst' ? { user: user.name, database: database === '' ? 'default' : database, denied: deniedFunctions } : undefined;
     try {
-      const { result, executed } = await runQuery({ pool: pools[user.role], fresh, prelude, sql, format: defaultFormat, guard, analysis, isFormat });
+      const { result, executed } = await executeRequestQuery({ pool: pools[user.role], fresh, prelude, sql, format: defaultFormat, guard, analysis, isFormat });
       const elapsedNs = process.hrtime.bigint() - started;
       const out = await resultBody(req, reply, server(), { result, analysis: executed, defaultFormat, elapsedNs, params });
       log.debug({ user: user.name, kind: executed.kind, ms: Number(elapsedNs / 1_000_000n), fresh }, 'ClickHouse HTTP query');

@@ -58,8 +58,12 @@ export interface QueryRun {
   isFormat: (name: string) => boolean;
 }
 
-/** The result, and the analysis of the statement that actually ran. */
-export async function runQuery(run: QueryRun): Promise<{ result: ChdbResult; executed: QueryAnalysis }> {
+/**
+ * Runs one HTTP request's query on a Session of `run.pool`: the service user's as sent, an
+ * analyst's checked and normalised first. Returns the result, and the analysis of the
+ * statement that actually ran.
+ */
+export async function executeRequestQuery(run: QueryRun): Promise<{ result: ChdbResult; executed: QueryAnalysis }> {
   const { pool, fresh, prelude, sql, format, guard, analysis: rawAnalysis, isFormat } = run;
   return pool.run(fresh, async (session): Promise<{ result: ChdbResult; executed: QueryAnalysis }> => {
     if (!guard) return { result: await session.queryAsync(prelude + sql, { format }), executed: rawAnalysis };

@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { installHttpAuth, type HttpAuthOptions } from './auth/http-auth.ts';
+import { HttpErrors, sendHttpError } from './http-errors.ts';
 import { REDACT_PATHS, type Logger } from './logger.ts';
 
 /**
@@ -21,14 +22,15 @@ export function createHttpApp(options: { log: Logger; bodyLimit: number; auth?: 
   });
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _request, reply) => {
     const status = err.statusCode ?? 500;
-    if (status === 413) return reply.code(413).send({ error: 'payload_too_large', message: `body larger than ${options.bodyLimit} bytes` });
+    if (status === 413) return sendHttpError(reply, HttpErrors.PAYLOAD_TOO_LARGE, `body larger than ${options.bodyLimit} bytes`);
     // A body that is not JSON is a 400 whatever its Content-Type says.
-    if (status === 415) return reply.code(400).send({ error: 'bad_request', message: 'the body must be JSON (Content-Type: application/json)' });
-    if (status >= 400 && status < 500) return reply.code(status).send({ error: 'bad_request', message: err.message });
+    if (status === 415) return sendHttpError(reply, HttpErrors.BAD_REQUEST, 'the body must be JSON (Content-Type: application/json)');
+    // fastify's other request errors keep their 4xx status.
+    if (status >= 400 && status < 500) return sendHttpError(reply, { ...HttpErrors.BAD_REQUEST, status }, err.message);
     options.log.error({ err }, 'request failed');
-    return reply.code(500).send({ error: 'internal', message: 'internal error' });
+    return sendHttpError(reply, HttpErrors.INTERNAL, 'internal error');
   });
-  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` }));
+  app.setNotFoundHandler((request, reply) => sendHttpError(reply, HttpErrors.NOT_FOUND, `no route ${request.method} ${request.url.split('?')[0]}`));
   // Before any route or child context, so all of them inherit the hook (see auth/http-auth.ts).
   if (options.auth) installHttpAuth(app as unknown as FastifyInstance, options.auth, httpLog);
   return app as unknown as FastifyInstance;

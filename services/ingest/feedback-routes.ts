@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { EventBus, OutgoingMessage } from '../core/bus/event-bus.ts';
 import type { AvroRegistry } from '../core/codec/avro-registry.ts';
+import { HttpErrors, sendHttpError } from '../core/http-errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { encodeScore, type Score } from '../core/schema/score.ts';
 import { describeErrors, type FieldError } from '../core/schema/trace-event.ts';
@@ -48,14 +49,14 @@ export function registerFeedbackRoutes(app: FastifyInstance, deps: FeedbackDeps)
   app.post('/v1/feedback', async (request, reply) => {
     const body = request.body as unknown;
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-      return reply.code(400).send({ error: 'bad_request', message: 'expected a JSON object: one feedback item {"trace_id", "value", …} or {"feedback": [ … ]}' });
+      return sendHttpError(reply, HttpErrors.BAD_REQUEST, 'expected a JSON object: one feedback item {"trace_id", "value", …} or {"feedback": [ … ]}');
     }
     const isBatch = 'feedback' in body;
     const items = isBatch ? (body as { feedback: unknown }).feedback : [body];
-    if (!Array.isArray(items)) return reply.code(400).send({ error: 'bad_request', message: 'feedback: expected an array of feedback items' });
-    if (items.length === 0) return reply.code(400).send({ error: 'bad_request', message: 'feedback: must hold at least one item' });
+    if (!Array.isArray(items)) return sendHttpError(reply, HttpErrors.BAD_REQUEST, 'feedback: expected an array of feedback items');
+    if (items.length === 0) return sendHttpError(reply, HttpErrors.BAD_REQUEST, 'feedback: must hold at least one item');
     if (items.length > maxItems) {
-      return reply.code(413).send({ error: 'payload_too_large', message: `feedback: ${items.length} items, at most ${maxItems} per request` });
+      return sendHttpError(reply, HttpErrors.PAYLOAD_TOO_LARGE, `feedback: ${items.length} items, at most ${maxItems} per request`);
     }
 
     const ts = now();
@@ -77,15 +78,12 @@ export function registerFeedbackRoutes(app: FastifyInstance, deps: FeedbackDeps)
     const rejected = items.length - accepted;
     if (accepted === 0) {
       const message = items.length === 1 ? (results[0].error ?? 'invalid feedback') : 'no valid feedback item in the batch';
-      return reply.code(400).send({ error: 'bad_request', message, accepted: 0, rejected, results });
+      return sendHttpError(reply, HttpErrors.BAD_REQUEST, message, { accepted: 0, rejected, results });
     }
 
     const messages: OutgoingMessage[] = [...scores.values()].map((s) => ({ key: s.trace_id, value: encodeScore(deps.registry, s) }));
-    const published = await publishOr503(reply, {
-      bus: deps.bus,
-      topic: deps.topic,
+    const published = await publishOr503(reply, deps, {
       messages,
-      ackTimeoutMs: deps.ackTimeoutMs,
       log,
       countField: 'scores',
       message: 'the feedback could not be handed to the pipeline; retry later (a retry replaces, never duplicates, a score)',

@@ -11,8 +11,9 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { Score } from '../core/schema/score.ts';
 import { issuesToFieldErrors } from '../core/schema/field-errors.ts';
+import { requiredText } from '../core/schema/fields.ts';
+import { isScoreValue, scoreFieldSchemas, type Score } from '../core/schema/score.ts';
 import type { FieldError, ParseResult } from '../core/schema/trace-event.ts';
 
 export const DEFAULT_FEEDBACK_NAME = 'user_feedback';
@@ -26,22 +27,15 @@ export type FeedbackKind = 'thumbs' | 'rating' | 'score';
 
 const VALUE_HELP = 'expected "up" or "down", true or false, a 0–1 score, or {"rating": 1–5}';
 
-const text = (max: number) => z.string({ error: 'expected a string' }).min(1, 'must not be empty').max(max, `longer than ${max} characters`);
-
 const itemSchema = z.strictObject({
-  trace_id: text(128),
-  name: text(128).optional(),
+  trace_id: scoreFieldSchemas.trace_id,
+  name: scoreFieldSchemas.name.optional(),
   value: z.unknown(),
   scale: z.enum(SCALES, { error: `expected one of: ${SCALES.map((s) => `"${s}"`).join(', ')}` }).optional(),
-  comment: z.string({ error: 'expected a string' }).max(4000, 'longer than 4000 characters').nullish(),
-  feedback_id: text(128).optional(),
-  user_id: text(256).nullish(),
-  metadata: z
-    .record(z.string(), z.string({ error: 'metadata values must be strings' }).max(4096, 'longer than 4096 characters'), {
-      error: 'expected an object of string values',
-    })
-    .refine((m) => Object.keys(m).length <= 64, 'at most 64 keys')
-    .optional(),
+  comment: scoreFieldSchemas.comment.nullish(),
+  feedback_id: scoreFieldSchemas.score_id.optional(),
+  user_id: requiredText(256).nullish(),
+  metadata: scoreFieldSchemas.metadata.optional(),
 });
 
 export interface FeedbackItem {
@@ -82,7 +76,7 @@ export function normaliseValue(value: unknown, scale: (typeof SCALES)[number] | 
   }
   if (typeof value === 'number') {
     if (scale === '1-5') return rating(value, 'value', errors);
-    if (!Number.isFinite(value) || value < 0 || value > 1) {
+    if (!isScoreValue(value)) {
       errors.push({
         field: 'value',
         message: `a number is a 0–1 score, got ${value}; for a 1–5 rating send {"rating": ${value}} or add "scale": "1-5"`,

@@ -1,16 +1,21 @@
 import type { FastifyReply } from 'fastify';
 import type { EventBus, OutgoingMessage } from '../core/bus/event-bus.ts';
+import { HttpErrors, sendHttpError } from '../core/http-errors.ts';
 import type { Logger } from '../core/logger.ts';
 
 /** Seconds a client is asked to wait (Retry-After) after a 503. */
 export const RETRY_AFTER_SECONDS = '5';
 
-export interface PublishOr503Options {
+/** Where a route publishes: its topic on the bus, and how long it waits for the bus to take a batch. */
+export interface PublishTarget {
   bus: EventBus;
   topic: string;
-  messages: OutgoingMessage[];
   /** Past this without an acknowledgement from the bus, the publish counts as failed. */
   ackTimeoutMs: number;
+}
+
+export interface PublishBatch {
+  messages: OutgoingMessage[];
   log: Logger;
   /** Log field holding the number of messages, e.g. 'events' or 'scores'. */
   countField: string;
@@ -19,17 +24,18 @@ export interface PublishOr503Options {
 }
 
 /**
- * Publish `messages` and wait for the bus to take them, at most `ackTimeoutMs`. On failure
- * or timeout, log it and answer 503 + Retry-After with {error: 'unavailable', message}.
- * True when published; false when the 503 has been sent (the handler then returns `reply`).
+ * Publish `batch.messages` to `target` and wait for the bus to take them, at most
+ * `ackTimeoutMs`. On failure or timeout, log it and answer 503 + Retry-After with
+ * {error: 'unavailable', message}. True when published; false when the 503 has been sent
+ * (the handler then returns `reply`).
  */
-export async function publishOr503(reply: FastifyReply, opts: PublishOr503Options): Promise<boolean> {
+export async function publishOr503(reply: FastifyReply, target: PublishTarget, batch: PublishBatch): Promise<boolean> {
   try {
-    await withTimeout(opts.bus.publish(opts.topic, opts.messages), opts.ackTimeoutMs);
+    await withTimeout(target.bus.publish(target.topic, batch.messages), target.ackTimeoutMs);
     return true;
   } catch (err) {
-    opts.log.warn({ err: (err as Error).message, [opts.countField]: opts.messages.length }, 'publish failed; answering 503');
-    reply.code(503).header('retry-after', RETRY_AFTER_SECONDS).send({ error: 'unavailable', message: opts.message });
+    batch.log.warn({ err: (err as Error).message, [batch.countField]: batch.messages.length }, 'publish failed; answering 503');
+    sendHttpError(reply.header('retry-after', RETRY_AFTER_SECONDS), HttpErrors.UNAVAILABLE, batch.message);
     return false;
   }
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { EventBus, OutgoingMessage } from '../core/bus/event-bus.ts';
 import type { AvroRegistry } from '../core/codec/avro-registry.ts';
 import { encodeRawTraceAvro } from '../core/codec/trace-codec.ts';
+import { HttpErrors, sendHttpError } from '../core/http-errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { describeErrors, parseTraceEvent, type FieldError, type TraceEvent } from '../core/schema/trace-event.ts';
 import { publishOr503 } from './publish-or-503.ts';
@@ -36,12 +37,12 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): vo
   app.post('/v1/traces', async (request, reply) => {
     const body = request.body as unknown;
     if (body === null || typeof body !== 'object' || Array.isArray(body) || !Array.isArray((body as { traces?: unknown }).traces)) {
-      return reply.code(400).send({ error: 'bad_request', message: 'expected a JSON object {"traces": [ … ]}' });
+      return sendHttpError(reply, HttpErrors.BAD_REQUEST, 'expected a JSON object {"traces": [ … ]}');
     }
     const traces = (body as { traces: unknown[] }).traces;
-    if (traces.length === 0) return reply.code(400).send({ error: 'bad_request', message: 'traces: must hold at least one event' });
+    if (traces.length === 0) return sendHttpError(reply, HttpErrors.BAD_REQUEST, 'traces: must hold at least one event');
     if (traces.length > deps.maxEvents) {
-      return reply.code(413).send({ error: 'payload_too_large', message: `traces: ${traces.length} events, at most ${deps.maxEvents} per request` });
+      return sendHttpError(reply, HttpErrors.PAYLOAD_TOO_LARGE, `traces: ${traces.length} events, at most ${deps.maxEvents} per request`);
     }
 
     const results: EventResult[] = new Array(traces.length);
@@ -57,18 +58,15 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): vo
     }
     const rejected = traces.length - valid.length;
     if (valid.length === 0) {
-      return reply.code(400).send({ error: 'bad_request', message: 'no valid event in the batch', accepted: 0, rejected, results });
+      return sendHttpError(reply, HttpErrors.BAD_REQUEST, 'no valid event in the batch', { accepted: 0, rejected, results });
     }
 
     const messages: OutgoingMessage[] = valid.map((e) => ({
       key: e.trace_id,
       value: deps.publishFormat === 'avro' ? encodeRawTraceAvro(deps.registry, e) : Buffer.from(JSON.stringify(e)),
     }));
-    const published = await publishOr503(reply, {
-      bus: deps.bus,
-      topic: deps.topic,
+    const published = await publishOr503(reply, deps, {
       messages,
-      ackTimeoutMs: deps.ackTimeoutMs,
       log,
       countField: 'events',
       message: 'the events could not be handed to the pipeline; retry later (events carry trace_id: the pipeline drops a repeat of an event it stored recently)',

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { apiKeyOf } from '../core/auth/http-auth.ts';
 import type { Store } from '../core/store/store.ts';
 import { createSilence, expireSilence, listSilences, type Silence } from '../anomaly/silences.ts';
-import { notFound } from './http-errors.ts';
+import { badRequest, notFound } from './http-errors.ts';
 import { parseWith } from './params.ts';
 import { parseInstant } from './time.ts';
 
@@ -95,7 +95,7 @@ export function registerAlertRoutes(scope: FastifyInstance, opts: { store: Store
     const at = now();
     const startsAt = b.starts_at === undefined ? at : (parseInstant(String(b.starts_at)) as number);
     const endsAt = b.ends_at !== undefined ? (parseInstant(String(b.ends_at)) as number) : startsAt + (b.duration_minutes as number) * 60_000;
-    if (endsAt <= startsAt) return reply.status(400).send({ error: 'bad_request', message: 'ends_at: must be after starts_at', fields: [{ field: 'ends_at', message: 'must be after starts_at' }] });
+    if (endsAt <= startsAt) throw badRequest([{ field: 'ends_at', message: 'must be after starts_at' }]);
     const silence = await createSilence(opts.store, { rule: b.rule, metric: b.metric, feature: b.feature, model: b.model, starts_at: startsAt, ends_at: endsAt, comment: b.comment, created_by: b.created_by || (apiKeyOf(req)?.name ?? '') }, at);
     return reply.status(201).send(silenceView(silence));
   });

@@ -1,7 +1,7 @@
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../core/time.ts';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { HttpError } from './http-errors.ts';
+import { HttpError } from '../core/http-errors.ts';
 import { buildMetricsQuery } from './metrics-query.ts';
 import { resolveMetricsRequest } from './params.ts';
 import { parseInstant } from './time.ts';

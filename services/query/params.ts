@@ -5,7 +5,8 @@
  */
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../core/time.ts';
 import { z } from 'zod';
-import { badRequest, type FieldError } from './http-errors.ts';
+import type { FieldError } from '../core/schema/field-errors.ts';
+import { badRequest } from './http-errors.ts';
 import { ceilTo, floorTo, parseInstant } from './time.ts';
 
 export const GROUP_COLUMNS = ['feature', 'model', 'prompt_version', 'environment'] as const;

@@ -1,3 +1,4 @@
+import { seriesLabel } from '../series-label.ts';
 import type { Direction, MetricName, SeriesId } from '../types.ts';
 
 /**
@@ -19,18 +20,13 @@ const LABEL: Record<MetricName, string> = {
 
 const RATE_METRICS: ReadonlySet<MetricName> = new Set(['error_rate', 'negative_feedback_rate']);
 
-/** "support-chat / gpt-4o", "support-chat (all models)", "gpt-4o (all features)", "all traffic". */
-export function seriesLabel(s: SeriesId): string {
-  if (s.feature === '*' && s.model === '*') return 'all traffic';
-  if (s.model === '*') return `${s.feature} (all models)`;
-  if (s.feature === '*') return `${s.model} (all features)`;
-  return `${s.feature} / ${s.model}`;
-}
-
 const sig = (x: number, digits = 3): string => (Math.abs(x) >= 10 ** digits ? Math.round(x).toLocaleString('en-US') : String(Number(x.toPrecision(digits))));
 
-/** A value of the metric per minute: "$1.23/min", "812 ms", "7.5 %", "0.82", "240 req/min". */
-export function formatValue(metric: MetricName, v: number | null): string {
+/**
+ * A value of the metric in one minute, with per-minute units: "$1.23/min", "812 ms", "7.5 %",
+ * "0.82", "240 req/min". (Notifications format values their own way: notify/format.ts.)
+ */
+export function formatMinuteValue(metric: MetricName, v: number | null): string {
   if (v === null || !Number.isFinite(v)) return 'no data';
   if (RATE_METRICS.has(metric)) return `${sig(v * 100)} %`;
   switch (metric) {
@@ -72,9 +68,9 @@ export function describeDeviation(d: DescribeInput): string {
   const side = z >= 0 ? 'above' : 'below';
   const how = d.flagged.length > 0 && !d.flagged.includes('baseline') && !d.flagged.includes('proportion') ? (d.flagged.includes('cusum') ? ', slow drift' : ', sustained') : '';
   const amount = `${Math.abs(z).toFixed(1)}`;
-  if (d.kind === 'proportion') return `${formatValue(d.metric, value)} vs ${formatValue(d.metric, expected)} baseline (z = ${amount} ${side}${how})`;
+  if (d.kind === 'proportion') return `${formatMinuteValue(d.metric, value)} vs ${formatMinuteValue(d.metric, expected)} baseline (z = ${amount} ${side}${how})`;
   if (value === null || expected === null) return `${amount} MADs ${side}${how}`;
-  const ratio = expected > 0 ? `x${value / expected >= 10 ? Math.round(value / expected) : (value / expected).toFixed(value / expected < 0.1 ? 2 : 1)}` : `${formatValue(d.metric, value)}`;
+  const ratio = expected > 0 ? `x${value / expected >= 10 ? Math.round(value / expected) : (value / expected).toFixed(value / expected < 0.1 ? 2 : 1)}` : `${formatMinuteValue(d.metric, value)}`;
   return `${ratio} vs baseline (${amount} MADs ${side}${how})`;
 }
 
@@ -92,8 +88,8 @@ const UP_WORD: Record<MetricName, [string, string]> = {
 /** One line: "Cost spike on support-chat / gpt-4o: $4.12/min vs $1.33/min expected (x3.1 vs baseline (6.2 MADs above))". */
 export function describeSummary(d: DescribeInput & { state: 'pending' | 'firing' | 'resolved' }): string {
   const where = seriesLabel(d.series);
-  const now = formatValue(d.metric, d.value);
-  const exp = formatValue(d.metric, d.expected);
+  const now = formatMinuteValue(d.metric, d.value);
+  const exp = formatMinuteValue(d.metric, d.expected);
   if (d.state === 'resolved') return `${LABEL[d.metric]} back to normal on ${where}: ${now} vs ${exp} expected`;
   const word = UP_WORD[d.metric][d.z >= 0 ? 0 : 1];
   const stopped = d.metric === 'requests' && d.value === 0 ? ' (no traffic)' : '';

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createAlertLifecycle } from '../lifecycle/alert-lifecycle.ts';
 import type { AlertEvent } from '../types.ts';
-import { createThresholdRule, seriesLabel, type SeriesMinute } from './threshold-rule.ts';
+import { quotedSeriesLabel } from '../series-label.ts';
+import { createThresholdRule, type SeriesMinute } from './threshold-rule.ts';
 import { alertsFile, MINUTE, row } from '../../../test/support/anomaly/rule-inputs.ts';
 
 const T0 = Date.UTC(2026, 2, 10, 9);
@@ -64,7 +65,7 @@ describe('threshold rules', () => {
 
   it('"*" in a rule means the aggregated series, never each feature', () => {
     const all = threshold({ metric: 'error_rate', above: 0.05, for_minutes: 1 });
-    assert.equal(seriesLabel(all), 'all traffic');
+    assert.equal(quotedSeriesLabel(all), 'all traffic');
     const t = createThresholdRule(all, createAlertLifecycle({ repeatIntervalMs: 0 }));
     const rows = [row('support-chat', '*', T0, { requests: 100, errors: 50 }), row('support-chat', 'gpt-4o', T0, { requests: 100, errors: 50 }), row('*', '*', T0, { requests: 1000, errors: 10 })];
     assert.equal(t.onMinute(T0, rows), null, 'all traffic is at 1 %');

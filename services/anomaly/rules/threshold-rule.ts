@@ -1,7 +1,8 @@
 import type { ThresholdRule } from '../config/alerts-file.ts';
 import type { AlertDetails, AlertLifecycle, Condition } from '../lifecycle/alert-lifecycle.ts';
 import { emptyAggregate, formatMetric, metricLabel, metricValue, metricVolume } from '../metric-value.ts';
-import { ALL, type AlertEvent, type AlertKey, type Direction, type MinuteAggregate, type SeriesId } from '../types.ts';
+import { quotedSeriesLabel } from '../series-label.ts';
+import type { AlertEvent, AlertKey, Direction, MinuteAggregate, SeriesId } from '../types.ts';
 import { MINUTE_MS } from '../../core/time.ts';
 
 /**
@@ -135,16 +136,8 @@ function deviationOf(rule: ThresholdRule, value: number, breach: 'up' | 'down' |
   return `${v}, within ${limitsText(rule)}`;
 }
 
-/** "all traffic", `feature "x"`, `model "m"`, `feature "x" on model "m"`. */
-export function seriesLabel(series: SeriesId): string {
-  if (series.feature === ALL && series.model === ALL) return 'all traffic';
-  if (series.model === ALL) return `feature "${series.feature}"`;
-  if (series.feature === ALL) return `model "${series.model}"`;
-  return `feature "${series.feature}" on model "${series.model}"`;
-}
-
 function summaryOf(rule: ThresholdRule, value: number, breach: 'up' | 'down' | null, condition: Condition, breaches: number, clears: number): string {
-  const what = `${metricLabel(rule.metric)} of ${seriesLabel(rule)}`;
+  const what = `${metricLabel(rule.metric)} of ${quotedSeriesLabel(rule)}`;
   const v = formatMetric(rule.metric, value);
   if (!breach) {
     const streak =

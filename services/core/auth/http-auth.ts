@@ -9,6 +9,7 @@
  */
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { HttpErrors, sendHttpError } from '../http-errors.ts';
 import type { Logger } from '../logger.ts';
 import { hasScope, type ApiKeyIdentity, type ApiKeyStore } from './keys.ts';
 import { requiredAccess } from './route-scopes.ts';
@@ -79,7 +80,7 @@ export function installHttpAuth(app: FastifyInstance, options: HttpAuthOptions, 
         if (r.isExceeded) {
           reply.header('retry-after', r.ttlInSeconds);
           const who = identity ? `API key "${identity.name}"` : 'this client';
-          return reply.code(429).send({ error: 'rate_limited', message: `${who} exceeded ${r.max} requests per minute; retry in ${r.ttlInSeconds} s` });
+          return sendHttpError(reply, HttpErrors.RATE_LIMITED, `${who} exceeded ${r.max} requests per minute; retry in ${r.ttlInSeconds} s`);
         }
       }
     }
@@ -89,11 +90,11 @@ export function installHttpAuth(app: FastifyInstance, options: HttpAuthOptions, 
       const message = presented === null ? 'missing API key: send Authorization: Bearer <key>' : 'problem' in presented ? presented.problem : 'invalid API key';
       request.log.debug({ method: request.method, route: request.routeOptions.url, reason: message }, 'request not authenticated');
       reply.header('www-authenticate', 'Bearer');
-      return reply.code(401).send({ error: 'unauthorized', message });
+      return sendHttpError(reply, HttpErrors.UNAUTHORIZED, message);
     }
     if (access !== 'authenticated' && !hasScope(identity, access)) {
       log.warn({ key: identity.name, scope: access, method: request.method, route: request.routeOptions.url }, 'request forbidden: key lacks scope');
-      return reply.code(403).send({ error: 'forbidden', message: `key "${identity.name}" lacks scope "${access}"` });
+      return sendHttpError(reply, HttpErrors.FORBIDDEN, `key "${identity.name}" lacks scope "${access}"`);
     }
   });
 }

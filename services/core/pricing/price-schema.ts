@@ -183,7 +183,7 @@ const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
  * `["models", "gpt-4o", "prices", 1, "effective_from"]` → `models["gpt-4o"].prices[1].effective_from`.
  * Keys of `models` and `aliases` (names chosen by users) are always bracketed.
  */
-export function formatPath(path: readonly PropertyKey[]): string {
+export function formatPricePath(path: readonly PropertyKey[]): string {
   let s = '';
   for (let i = 0; i < path.length; i++) {
     const seg = path[i];
@@ -200,5 +200,5 @@ export function formatPath(path: readonly PropertyKey[]): string {
 
 /** Zod issues → `path: message` lines. */
 export function formatIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string[] {
-  return issues.map((iss) => `${formatPath(iss.path)}: ${iss.message}`);
+  return issues.map((iss) => `${formatPricePath(iss.path)}: ${iss.message}`);
 }

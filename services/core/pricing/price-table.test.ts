@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ErrorCodes } from '../errors.ts';
-import { formatPath } from './price-schema.ts';
+import { formatPricePath } from './price-schema.ts';
 import {
   buildPriceTable,
   loadPriceTable,
@@ -187,10 +187,10 @@ describe('validation errors name the exact path', () => {
     assert.deepEqual(issuesOf(() => parsePriceTableFile(bad)), ['format: expected format 1', 'models["x"].provider: expected a provider name']);
   });
 
-  it('formatPath brackets record keys and non-identifiers', () => {
-    assert.equal(formatPath(['models', 'o1', 'prices', 0, 'above_200k', 'input']), 'models["o1"].prices[0].above_200k.input');
-    assert.equal(formatPath(['aliases', 'my alias']), 'aliases["my alias"]');
-    assert.equal(formatPath([]), '(root)');
+  it('formatPricePath brackets record keys and non-identifiers', () => {
+    assert.equal(formatPricePath(['models', 'o1', 'prices', 0, 'above_200k', 'input']), 'models["o1"].prices[0].above_200k.input');
+    assert.equal(formatPricePath(['aliases', 'my alias']), 'aliases["my alias"]');
+    assert.equal(formatPricePath([]), '(root)');
   });
 });
 

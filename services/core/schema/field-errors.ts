@@ -6,6 +6,11 @@ export interface FieldError {
   message: string;
 }
 
+/** Errors as one line: `field: message; field: message`. */
+export function describeErrors(errors: readonly FieldError[]): string {
+  return errors.map((e) => `${e.field}: ${e.message}`).join('; ');
+}
+
 /** A zod issue path as a field name: `a.b[0].c`; '' for the root. */
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = '';

@@ -1,21 +1,19 @@
 import { z } from 'zod';
 import { issuesToFieldErrors, type FieldError } from './field-errors.ts';
+import { MAX_TS, MIN_TS, requiredText } from './fields.ts';
 
-export { formatPath, type FieldError } from './field-errors.ts';
+export { describeErrors, formatPath, type FieldError } from './field-errors.ts';
 
 /**
  * The trace event at the edges (HTTP JSON, JSON on Kafka, decoded Avro), mirroring
  * schemas/avro/trace-event.v1.avsc. Parsing yields the Avro-shaped `TraceEvent`
  * (every field present, optional ones null) so one value flows through the pipeline.
  */
-const MIN_TS = Date.UTC(2000, 0, 1);
-const MAX_TS = Date.UTC(2100, 0, 1);
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 
 const tokens = z.number({ error: 'expected a whole number of tokens' }).int('expected a whole number').min(0, 'must be >= 0').max(Number.MAX_SAFE_INTEGER);
 const millis = z.number({ error: 'expected milliseconds as a number' }).min(0, 'must be >= 0').max(86_400_000 * 7, 'must be under 7 days').transform(Math.round);
 const optionalText = (max: number) => z.string({ error: 'expected a string' }).max(max, `longer than ${max} characters`).nullish().transform((v) => v ?? null);
-const name = (max: number) => z.string({ error: 'expected a string' }).min(1, 'must not be empty').max(max, `longer than ${max} characters`);
 
 const timestamp = z
   .union([z.number(), z.string()], { error: 'expected an ISO-8601 string or epoch milliseconds' })
@@ -38,13 +36,13 @@ const timestamp = z
 export const traceEventSchema = z
   .strictObject(
     {
-      trace_id: name(128),
+      trace_id: requiredText(128),
       timestamp,
-      model: name(256),
+      model: requiredText(256),
       provider: optionalText(128),
-      feature: name(128).default('default'),
+      feature: requiredText(128).default('default'),
       prompt_version: z.string({ error: 'expected a string' }).max(128).default(''),
-      environment: name(64).default('production'),
+      environment: requiredText(64).default('production'),
       input_tokens: tokens.default(0),
       output_tokens: tokens.default(0),
       cached_input_tokens: tokens.default(0),
@@ -103,8 +101,4 @@ export function parseTraceEvent(input: unknown): ParseResult<TraceEvent> {
     return { ok: true, value: result.data };
   }
   return { ok: false, errors: issuesToFieldErrors(result.error.issues, input, '(event)') };
-}
-
-export function describeErrors(errors: FieldError[]): string {
-  return errors.map((e) => `${e.field}: ${e.message}`).join('; ');
 }
