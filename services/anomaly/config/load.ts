@@ -1,15 +1,12 @@
-import { readFileSync } from 'node:fs';
-import { ErrorCodes, PipelineError } from '../../core/errors.ts';
+import { ConfigFileError, readJsonConfigFile } from '../../core/config-file.ts';
 import { formatIssueLines } from '../../core/schema/field-errors.ts';
 import { alertsFileSchema, type AlertsFile } from './alerts-file.ts';
 
 /** An alerts file that cannot be used; `issues` are `path: message` lines, all of them. */
-export class AlertsConfigError extends PipelineError {
-  readonly issues: readonly string[];
+export class AlertsConfigError extends ConfigFileError {
   constructor(source: string, issues: readonly string[], cause?: unknown) {
-    super(ErrorCodes.CONFIG_INVALID, `invalid alerts file (${source}):\n  ${issues.join('\n  ')}`, { cause });
+    super('alerts file', source, issues, cause);
     this.name = 'AlertsConfigError';
-    this.issues = issues;
   }
 }
 
@@ -26,17 +23,5 @@ export function parseAlertsFile(json: unknown, source = 'alerts file'): AlertsFi
 
 /** Reads and validates `ALERTS_FILE`; unreadable or non-JSON files fail the same way as invalid ones. */
 export function loadAlertsFile(path: string): AlertsFile {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new AlertsConfigError(path, [`(file): cannot read: ${(err as Error).message}`], err);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new AlertsConfigError(path, [`(file): not valid JSON: ${(err as Error).message}`], err);
-  }
-  return parseAlertsFile(json, path);
+  return parseAlertsFile(readJsonConfigFile(path, (issues, cause) => new AlertsConfigError(path, issues, cause)), path);
 }

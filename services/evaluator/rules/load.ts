@@ -1,15 +1,12 @@
-import { readFileSync } from 'node:fs';
-import { ErrorCodes, PipelineError } from '../../core/errors.ts';
+import { ConfigFileError, readJsonConfigFile } from '../../core/config-file.ts';
 import { formatIssueLines } from '../../core/schema/field-errors.ts';
 import { rulesFileSchema, type RulesFile } from './rule-schema.ts';
 
 /** A rules file that cannot be used; `issues` are `path: message` lines, all of them. */
-export class RulesConfigError extends PipelineError {
-  readonly issues: readonly string[];
+export class RulesConfigError extends ConfigFileError {
   constructor(source: string, issues: readonly string[], cause?: unknown) {
-    super(ErrorCodes.CONFIG_INVALID, `invalid eval rules (${source}):\n  ${issues.join('\n  ')}`, { cause });
+    super('eval rules', source, issues, cause);
     this.name = 'RulesConfigError';
-    this.issues = issues;
   }
 }
 
@@ -20,19 +17,7 @@ export function parseRules(json: unknown, source = 'eval rules'): RulesFile {
   return r.data;
 }
 
-/** Reads and validates `EVALS_FILE`. */
+/** Reads and validates `EVALS_FILE`; unreadable or non-JSON files fail the same way as invalid ones. */
 export function loadRulesFile(path: string): RulesFile {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new RulesConfigError(path, [`(file): cannot read: ${(err as Error).message}`], err);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new RulesConfigError(path, [`(file): not valid JSON: ${(err as Error).message}`], err);
-  }
-  return parseRules(json, path);
+  return parseRules(readJsonConfigFile(path, (issues, cause) => new RulesConfigError(path, issues, cause)), path);
 }
