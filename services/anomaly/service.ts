@@ -5,6 +5,8 @@ import type { Logger } from '../core/logger.ts';
 import { scheduleCron } from '../core/schedule.ts';
 import { decodeEnriched } from '../core/schema/enriched-trace.ts';
 import { decodeScore } from '../core/schema/score.ts';
+import { listSilences } from '../core/alerts/silence-queries.ts';
+import { silenceMatches, type Silence } from '../core/alerts/silences.ts';
 import type { Store } from '../core/store/store.ts';
 import type { AlertSink, StoredAlert } from './alert-sink.ts';
 import type { AlertsFile } from './config/alerts-file.ts';
@@ -14,7 +16,6 @@ import { readDigestInput } from './digest-data.ts';
 import { readMinutes, readOpenAlerts, readProgress, readSpend, writeProgress } from './history.ts';
 import { createMinuteAggregator, type ClosedMinute } from './minute-aggregator.ts';
 import { createStaticRules } from './rules/static-rules.ts';
-import { listSilences, silenceMatches, type Silence } from './silences.ts';
 import { seriesKey, type AlertEvent, type AlertGroup, type MinuteAggregate, type SeriesId } from './types.ts';
 import { DAY_MS, MINUTE_MS } from '../core/time.ts';
 
