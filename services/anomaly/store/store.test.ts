@@ -1,13 +1,16 @@
-import { MINUTE_MS } from '../core/time.ts';
+import { MINUTE_MS } from '../../core/time.ts';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { buildFixtures, clickhouseTime, fixtureBase, toRow, type TraceFixture } from '../query/test-fixtures.ts';
-import { openTestStore, type TestStore } from '../query/test-support.ts';
-import { createAlertSink, type StoredAlert } from './alert-sink.ts';
-import { readMinutes, readOpenAlerts, readProgress, readSpend, writeProgress } from './history.ts';
-import { ALL, type AlertEvent } from './types.ts';
+import { buildFixtures, clickhouseTime, fixtureBase, toRow, type TraceFixture } from '../../query/test-fixtures.ts';
+import { openTestStore, type TestStore } from '../../query/test-support.ts';
+import { createAlertSink, type StoredAlert } from '../alert-sink.ts';
+import { readMinutes } from './minute-history.ts';
+import { readOpenAlerts } from './open-alerts.ts';
+import { readProgress, writeProgress } from './progress.ts';
+import { readSpend } from './spend.ts';
+import { ALL, type AlertEvent } from '../types.ts';
 
-/** history.ts against the real embedded engine and the real migrations. */
+/** The anomaly service's reads and writes (store/) against the real embedded engine and the real migrations. */
 let db: TestStore;
 let base: number;
 let fixtures: TraceFixture[];
