@@ -2,8 +2,11 @@ import { DAY_MS } from '../core/time.ts';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { apiKeyOf } from '../core/auth/http-auth.ts';
+import { alertList, openAlertList } from '../core/alerts/alert-queries.ts';
+import { createSilence, expireSilence, listSilences } from '../core/alerts/silence-queries.ts';
+import type { Silence } from '../core/alerts/silences.ts';
+import { runQuery } from '../core/store/named-query.ts';
 import type { Store } from '../core/store/store.ts';
-import { createSilence, expireSilence, listSilences, type Silence } from '../anomaly/silences.ts';
 import { badRequest, notFound } from './http-errors.ts';
 import { parseWith } from './params.ts';
 import { parseInstant } from './time.ts';
@@ -58,9 +61,6 @@ const silenceBodySchema = z
     }
   });
 
-const ALERT_SELECT = `alert_id, rule, metric, feature, model, state, previous, at, started_at, severity, direction, value, expected, score, deviation, summary, detector, prompt_version, covered_by, silenced, silence_id`;
-const LATEST_COLUMNS = ALERT_SELECT.split(', ').filter((c) => !['rule', 'metric', 'feature', 'model'].includes(c));
-
 export function registerAlertRoutes(scope: FastifyInstance, opts: { store: Store; now?: () => number }): void {
   const now = opts.now ?? Date.now;
 
@@ -69,24 +69,15 @@ export function registerAlertRoutes(scope: FastifyInstance, opts: { store: Store
     const to = q.to ?? now();
     const from = q.from ?? to - DAY_MS;
     const filters = { feature: q.feature ?? '', model: q.model ?? '', metric: q.metric ?? '', rule: q.rule ?? '' };
-    const where = `({feature:String} = '' OR feature = {feature:String}) AND ({model:String} = '' OR model = {model:String})
-      AND ({metric:String} = '' OR metric = {metric:String}) AND ({rule:String} = '' OR rule = {rule:String})`;
-    const sql =
+    const rows =
       q.state === 'open'
-        ? `SELECT rule, metric, feature, model, ${LATEST_COLUMNS.map((c) => `${c}_latest AS ${c}`).join(', ')} FROM (
-             SELECT rule, metric, feature, model, ${LATEST_COLUMNS.map((c) => `argMax(${c}, tuple(alerts.at, alerts.state = 'resolved')) AS ${c}_latest`).join(', ')}
-             FROM alerts FINAL WHERE ${where} GROUP BY rule, metric, feature, model)
-           WHERE state_latest != 'resolved' ORDER BY at_latest DESC LIMIT {limit:UInt32}`
-        : `SELECT ${ALERT_SELECT} FROM alerts FINAL
-           WHERE ${where} AND ({state:String} = '' OR state = {state:String})
-             AND at >= fromUnixTimestamp64Milli({from:Int64}) AND at < fromUnixTimestamp64Milli({to:Int64})
-           ORDER BY at DESC, alert_id LIMIT {limit:UInt32}`;
-    const rows = await opts.store.query<Record<string, unknown>>(sql, { ...filters, state: q.state ?? '', from, to, limit: q.limit });
+        ? await runQuery(opts.store, openAlertList, { ...filters, limit: q.limit })
+        : await runQuery(opts.store, alertList, { ...filters, state: q.state ?? '', from, to, limit: q.limit });
     return {
       from: q.state === 'open' ? null : new Date(from).toISOString(),
       to: q.state === 'open' ? null : new Date(to).toISOString(),
       state: q.state ?? null,
-      rows: rows.map((r) => ({ ...r, previous: r.previous === '' ? null : r.previous, silenced: Number(r.silenced) === 1, covered_by: r.covered_by === '' ? null : r.covered_by, silence_id: r.silence_id === '' ? null : r.silence_id })),
+      rows,
     };
   });
 

@@ -1,6 +1,6 @@
 /** Point lookups of the query API: one trace by id, and the unpriced-models report. */
 import { z } from 'zod';
-import { defineQuery } from './query-def.ts';
+import { defineQuery } from '../core/store/named-query.ts';
 import { clickhouseTimeToIso } from './time.ts';
 
 const count = z.coerce.number().pipe(z.number().finite());

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { Filters, GroupColumn, Interval, MetricsRequest, Resolution } from './params.ts';
-import { defineQuery, type QueryDef } from './query-def.ts';
+import { defineQuery, type QueryDef } from '../core/store/named-query.ts';
 
 export const METRICS = ['cost', 'latency', 'errors', 'tokens', 'overview'] as const;
 export type Metric = (typeof METRICS)[number];

@@ -14,7 +14,7 @@
 import { z } from 'zod';
 import type { GroupColumn, Interval } from './params.ts';
 import type { QualityGroupColumn, QualityRequest } from './quality-params.ts';
-import { defineQuery, type QueryDef } from './query-def.ts';
+import { defineQuery, type QueryDef } from '../core/store/named-query.ts';
 
 const IN_WINDOW = `ts >= fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')
     AND source IN {sources:Array(String)}`;

@@ -8,7 +8,7 @@ import type { RangeLimits } from './params.ts';
 import { resolveCompareRequest, resolveQualityRequest, sourcesOf, type QualityGroupColumn } from './quality-params.ts';
 import { buildCompareQuery, buildQualityQuery, qualityQueryParams, type CompareRow } from './quality-query.ts';
 import { DEFAULT_ALPHA, meanCi95, PROPORTION_TEST, twoProportionOneSided, WELCH_TEST, welchOneSided, type SampleSummary } from './quality-stats.ts';
-import type { QueryDef } from './query-def.ts';
+import type { QueryDef } from '../core/store/named-query.ts';
 import type { SharedResponses } from './shared-responses.ts';
 import { clickhouseTimeToIso } from './time.ts';
 

@@ -15,7 +15,7 @@ import { shapeMetricsRow } from './metrics-response.ts';
 import { parseWith, resolveMetricsRequest, resolveUnpricedRequest, traceParamsSchema } from './params.ts';
 import { registerAlertRoutes } from './alerts-routes.ts';
 import { registerQualityRoutes } from './quality-routes.ts';
-import { runQuery, type QueryDef } from './query-def.ts';
+import { runQuery, type QueryDef } from '../core/store/named-query.ts';
 import { createSharedResponses } from './shared-responses.ts';
 
 export interface QueryRoutesOptions {

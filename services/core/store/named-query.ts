@@ -5,8 +5,8 @@
  * so a schema drift fails loudly here instead of leaking odd JSON to clients.
  */
 import type { z } from 'zod';
-import { ErrorCodes, PipelineError } from '../core/errors.ts';
-import type { Store } from '../core/store/store.ts';
+import { ErrorCodes, PipelineError } from '../errors.ts';
+import type { Store } from './store.ts';
 
 export interface QueryDef<P extends z.ZodType, R extends z.ZodType> {
   name: string;

@@ -1,16 +1,16 @@
-import { MINUTE_MS } from '../../services/core/time.ts';
+import { MINUTE_MS } from '../../core/time.ts';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { silentLogger } from '../../services/core/logger.ts';
-import { buildQueryApp } from '../../services/query/app.ts';
-import { buildFixtures, clickhouseTime, fixtureBase, toRow, type TraceFixture } from '../support/query/known-traces.ts';
-import { openTestStore, type TestStore } from '../support/query/test-store.ts';
-import { createAlertSink, type StoredAlert } from '../../services/anomaly/alert-sink.ts';
-import { readMinutes, readOpenAlerts, readProgress, readSpend, writeProgress } from '../../services/anomaly/history.ts';
-import { silenceMatches } from '../../services/anomaly/silences.ts';
-import { ALL, type AlertEvent } from '../../services/anomaly/types.ts';
+import { buildFixtures, clickhouseTime, fixtureBase, toRow, type TraceFixture } from '../../../test/support/query/known-traces.ts';
+import { openTestStore, type TestStore } from '../../../test/support/query/test-store.ts';
+import { createAlertSink, type StoredAlert } from '../alert-sink.ts';
+import { readMinutes } from './minute-history.ts';
+import { readOpenAlerts } from './open-alerts.ts';
+import { readProgress, writeProgress } from './progress.ts';
+import { readSpend } from './spend.ts';
+import { ALL, type AlertEvent } from '../types.ts';
 
-/** history.ts and the alert routes against the real embedded engine and the real migrations. */
+/** The anomaly service's reads and writes (store/) against the real embedded engine and the real migrations. */
 let db: TestStore;
 let base: number;
 let fixtures: TraceFixture[];
@@ -116,48 +116,5 @@ describe('progress, open alerts and spend', () => {
     assert.ok(Math.abs(total.month_usd - sum((t) => t.tsMs >= monthStart)) < 1e-6);
     const f = fixtures[0].feature;
     assert.ok(Math.abs(spend.get(f)!.month_usd - sum((t) => t.feature === f && t.tsMs >= monthStart)) < 1e-6);
-  });
-});
-
-describe('alert and silence routes', () => {
-  it('lists alerts by state and filter, creates, lists and expires silences, and names bad fields', async () => {
-    const app = buildQueryApp({ store: db.store, log: silentLogger(), ready: () => true });
-    await app.ready();
-    try {
-      const open = await app.inject({ url: '/v1/alerts?state=open' });
-      assert.equal(open.statusCode, 200, open.body);
-      assert.deepEqual(open.json().rows.map((r: { feature: string; state: string }) => [r.feature, r.state]), [['a', 'firing']]);
-      const all = await app.inject({ url: `/v1/alerts?from=${base - 1}&to=${base + 10 * MINUTE_MS}&feature=b` });
-      assert.deepEqual(all.json().rows.map((r: { state: string }) => r.state).sort(), ['firing', 'resolved']);
-      const bad = await app.inject({ url: '/v1/alerts?state=burning&limit=0' });
-      assert.equal(bad.statusCode, 400);
-      assert.deepEqual(bad.json().fields.map((f: { field: string }) => f.field).sort(), ['limit', 'state']);
-
-      const created = await app.inject({ method: 'POST', url: '/v1/silences', payload: { feature: 'support-*', metric: 'cost_usd', duration_minutes: 60, comment: 'planned load test', created_by: 'ana' } });
-      assert.equal(created.statusCode, 201, created.body);
-      const s = created.json();
-      const listed = await app.inject({ url: '/v1/silences' });
-      assert.ok(listed.json().rows.some((r: { silence_id: string }) => r.silence_id === s.silence_id));
-      const silence = { ...s, starts_at: Date.parse(s.starts_at), ends_at: Date.parse(s.ends_at), created_at: Date.parse(s.created_at) };
-      const key = { rule: 'anomaly', metric: 'cost_usd' as const, feature: 'support-chat', model: 'gpt-4o' };
-      assert.equal(silenceMatches(silence, key, Date.now()), true);
-      assert.equal(silenceMatches(silence, { ...key, feature: 'search' }, Date.now()), false);
-      assert.equal(silenceMatches(silence, { ...key, metric: 'latency_p95_ms' }, Date.now()), false);
-      const ended = await app.inject({ method: 'DELETE', url: `/v1/silences/${s.silence_id}` });
-      assert.equal(ended.statusCode, 200);
-      const after = await app.inject({ url: '/v1/silences' });
-      assert.ok(!after.json().rows.some((r: { silence_id: string }) => r.silence_id === s.silence_id), 'expired silence is no longer active');
-
-      const noMatcher = await app.inject({ method: 'POST', url: '/v1/silences', payload: { duration_minutes: 5 } });
-      assert.equal(noMatcher.statusCode, 400);
-      assert.deepEqual(noMatcher.json().fields.map((f: { field: string }) => f.field), ['comment']);
-      const everything = await app.inject({ method: 'POST', url: '/v1/silences', payload: { duration_minutes: 5, comment: 'x' } });
-      assert.equal(everything.statusCode, 400);
-      assert.match(everything.json().message, /^feature: a silence needs at least one matcher/);
-      const missing = await app.inject({ method: 'DELETE', url: '/v1/silences/00000000-0000-4000-8000-000000000000' });
-      assert.equal(missing.statusCode, 404);
-    } finally {
-      await app.close();
-    }
   });
 });
