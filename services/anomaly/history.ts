@@ -1,6 +1,6 @@
 import { MINUTE_MS } from '../core/time.ts';
 import type { Store } from '../core/store/store.ts';
-import { emptyAggregate } from './metric-value.ts';
+import { emptyAggregate } from './detectors/metric-values.ts';
 import type { ClosedMinute } from './minute-aggregator.ts';
 import { ALL, isNegativeFeedback, seriesKey, type AlertEvent, type MinuteAggregate, type SeriesId } from './types.ts';
 

@@ -1,6 +1,6 @@
 import { parseAlertsFile } from '../config/load.ts';
 import type { AlertsFile } from '../config/alerts-file.ts';
-import { emptyAggregate } from '../metric-value.ts';
+import { emptyAggregate } from '../detectors/metric-values.ts';
 import type { MinuteAggregate, SeriesId } from '../types.ts';
 
 /** Test helpers for the static rules: validated files and minute rows. */
