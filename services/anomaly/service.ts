@@ -13,9 +13,10 @@ import { buildDigest, type Digest } from './digest.ts';
 import { readDigestInput } from './digest-data.ts';
 import { readMinutes, readOpenAlerts, readProgress, readSpend, writeProgress } from './history.ts';
 import { createMinuteAggregator, type ClosedMinute } from './minute-aggregator.ts';
+import type { Notifier } from './notify/notifier.ts';
 import { createStaticRules } from './rules/static-rules.ts';
 import { listSilences, silenceMatches, type Silence } from './silences.ts';
-import { seriesKey, type AlertEvent, type AlertGroup, type MinuteAggregate, type SeriesId } from './types.ts';
+import { seriesKey, type AlertEvent, type MinuteAggregate, type SeriesId } from './types.ts';
 import { DAY_MS, MINUTE_MS } from '../core/time.ts';
 
 /**
@@ -37,20 +38,14 @@ import { DAY_MS, MINUTE_MS } from '../core/time.ts';
  * are not re-read: those minutes are judged on what arrived after the restart (the
  * minimum volume and k-of-n rule keep one thin minute from firing).
  */
-export interface Notifier {
-  notify(groups: AlertGroup[]): Promise<void>;
-  /** The daily digest to ALERTS_FILE digest.receivers; `id` makes a repeat a no-op. */
-  notifyDigest(text: string, blocks?: unknown[], opts?: { id?: string }): Promise<void>;
-}
-
 export interface AnomalyServiceDeps {
   bus: EventBus;
   store: Store;
   registry: AvroRegistry;
   log: Logger;
   sink: AlertSink;
-  /** Null: alerts are stored and published, not notified. */
-  notifier: Notifier | null;
+  /** Null: alerts are stored and published, not notified. The service only hands over alert groups and the digest. */
+  notifier: Pick<Notifier, 'notify' | 'notifyDigest'> | null;
   file: AlertsFile;
   topics: { enriched: string; scores: string };
   group: string;
