@@ -1,4 +1,4 @@
-import { formatUsd } from './metric-value.ts';
+import { formatUsd } from './detectors/metric-values.ts';
 import type { AlertEvent } from './types.ts';
 
 /**

@@ -27,7 +27,8 @@
  *    such identifiers and parameter values are refused before the dump is read.
  * 4. The normal form, not the original text, is executed.
  */
-import { Lexer, analyzeQuery, isReadOnlyKind, sqlStringLiteral, type QueryAnalysis, type Token } from './sql-analyzer.ts';
+import { Lexer, sqlStringLiteral, type Token } from './sql-lexer.ts';
+import { analyzeQuery, isReadOnlyKind, type QueryAnalysis } from './sql-statement.ts';
 import { ClickHouseHttpError } from './ch-errors.ts';
 
 /**

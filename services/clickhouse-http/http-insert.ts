@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClickHouseHttpError } from './ch-errors.ts';
-import { sqlStringLiteral, type InsertWithData } from './sql-analyzer.ts';
+import { sqlStringLiteral } from './sql-lexer.ts';
+import type { InsertWithData } from './sql-statement.ts';
 
 /** The directory INSERT data files go to, for the lifetime of the interface. */
 export function createInsertDir(): string {

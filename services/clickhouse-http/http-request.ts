@@ -7,7 +7,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import zlib from 'node:zlib';
 import type { FastifyRequest } from 'fastify';
 import { ClickHouseHttpError } from './ch-errors.ts';
-import { isPlainIdentifier } from './sql-analyzer.ts';
+import { isPlainIdentifier } from './sql-lexer.ts';
 
 export interface ClickHouseHttpUser {
   username: string;

@@ -11,7 +11,7 @@ import type { ChdbResult } from 'chdb';
 import type { Logger } from '../core/logger.ts';
 import { ChCodes, ClickHouseHttpError, errorBody, httpStatusForCode } from './ch-errors.ts';
 import { truthy } from './http-request.ts';
-import type { QueryAnalysis } from './sql-analyzer.ts';
+import type { QueryAnalysis } from './sql-statement.ts';
 
 export const OK_BODY = 'Ok.\n';
 const SYNC_COMPRESS_LIMIT = 1 << 20;

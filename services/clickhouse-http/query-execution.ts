@@ -6,7 +6,7 @@
 import type { ChdbResult, Session } from 'chdb';
 import { ClickHouseHttpError } from './ch-errors.ts';
 import type { SessionPool } from './session-pool.ts';
-import type { QueryAnalysis } from './sql-analyzer.ts';
+import type { QueryAnalysis } from './sql-statement.ts';
 import { checkAst, checkNormalisedText, normaliseError, normaliseSql, parseAstDump, type AnalystCheckContext } from './analyst-guard.ts';
 
 /**

@@ -6,7 +6,8 @@
  */
 import { ClickHouseHttpError } from './ch-errors.ts';
 import type { AuthenticatedUser, Role } from './http-request.ts';
-import { SqlLexError, analyzeQuery, isPlainIdentifier, isReadOnlyKind, isStatementKeyword, sqlStringLiteral, type QueryAnalysis } from './sql-analyzer.ts';
+import { SqlLexError, isPlainIdentifier, sqlStringLiteral } from './sql-lexer.ts';
+import { analyzeQuery, isReadOnlyKind, isStatementKeyword, type QueryAnalysis } from './sql-statement.ts';
 
 /** chDB (clickhouse-local) defaults that differ from a ClickHouse server's, reset on every Session. */
 const SERVER_PARITY_SQL = 'SET output_format_json_quote_64bit_integers = 1; SET implicit_select = 0; SET allow_introspection_functions = 0; ';

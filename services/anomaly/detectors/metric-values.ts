@@ -40,3 +40,79 @@ export function observeMetric(metric: MetricName, a: MinuteAggregate): MetricObs
 export function emptyAggregate(minute: number): MinuteAggregate {
   return { minute, requests: 0, errors: 0, cost_usd: 0, unpriced: 0, tokens: 0, latency_p95_ms: null, eval_count: 0, eval_sum: 0, feedback_count: 0, feedback_negative: 0 };
 }
+
+/*
+ * The static rules and notification texts read the definitions above through the two
+ * accessors below, the learned detectors through observeMetric: one definition for both,
+ * so the detectors and the threshold rules can never disagree on what "error rate" is.
+ */
+
+/**
+ * The metric's value in the minute, or null when it is undefined (no requests for a
+ * per-request metric, no evals for eval_score, no feedback for the feedback rate). Null
+ * is "no data", never 0: a minute without evals has no eval score, not a score of zero.
+ */
+export function metricValue(metric: MetricName, agg: MinuteAggregate): number | null {
+  return observeMetric(metric, agg).value;
+}
+
+/**
+ * How many observations the minute's value rests on: evals for eval_score, feedback for
+ * negative_feedback_rate, requests otherwise. Minimum-volume settings compare against
+ * this, so a rate over 2 events is not judged like one over 2,000.
+ */
+export function metricVolume(metric: MetricName, agg: MinuteAggregate): number {
+  return observeMetric(metric, agg).volume;
+}
+
+// How people read a metric: its value in notification texts, its label in sentences.
+
+/** A metric value the way people read it in a notification: "7.5 %", "812 ms", "$1.23", "0.82". */
+export function formatMetric(metric: MetricName, value: number | null): string {
+  if (value === null || !Number.isFinite(value)) return 'no data';
+  switch (metric) {
+    case 'error_rate':
+    case 'negative_feedback_rate':
+      return `${round(value * 100, 2)} %`;
+    case 'latency_p95_ms':
+      return `${Math.round(value)} ms`;
+    case 'cost_usd':
+      return formatUsd(value);
+    case 'eval_score':
+      return String(round(value, 3));
+    case 'tokens_per_request':
+      return String(Math.round(value));
+    case 'requests':
+    case 'unpriced_events':
+      return String(round(value, 2));
+  }
+}
+
+/** USD with cents, and more precision for sub-cent amounts ($0.0042) so small spend is not shown as $0.00. */
+export function formatUsd(value: number): string {
+  const abs = Math.abs(value);
+  const digits = abs > 0 && abs < 0.01 ? 4 : 2;
+  const s = abs.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return `${value < 0 ? '-' : ''}$${s}`;
+}
+
+/** Human label of a metric for sentences ("error rate", "p95 latency"). */
+export function metricLabel(metric: MetricName): string {
+  switch (metric) {
+    case 'latency_p95_ms':
+      return 'p95 latency';
+    case 'cost_usd':
+      return 'cost per minute';
+    case 'requests':
+      return 'requests per minute';
+    case 'unpriced_events':
+      return 'unpriced events per minute';
+    default:
+      return metric.replace(/_/g, ' ');
+  }
+}
+
+function round(v: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+}

@@ -1,6 +1,9 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { JOURNAL_FILE, JOURNAL_VERSION, JournalWriter, readJournal, type JournalRecord, type OutboxItem } from './outbox-journal.ts';
+import { JOURNAL_FILE, JournalWriter, readJournal, type JournalRecord, type OutboxItem } from './outbox-journal.ts';
+import { acquireLock, releaseLock } from './outbox-lock.ts';
+import { applyRecord, compactItems, dropDoneBodies, emptyTable, inOrder, replayJournal } from './outbox-replay.ts';
+import { dueItems, isPending, nextDueAt, pendingItems, stateCounts } from './outbox-schedule.ts';
 
 export type { OutboxItem, OutboxState } from './outbox-journal.ts';
 
@@ -20,6 +23,9 @@ export type { OutboxItem, OutboxState } from './outbox-journal.ts';
  *
  * Single writer: a lock file (pid) refuses a second open of the same directory while
  * the first process lives (and a second open within one process until close()).
+ *
+ * The parts: outbox-journal.ts (the file format), outbox-replay.ts (records → items,
+ * and the compacted snapshot), outbox-schedule.ts (what is due), outbox-lock.ts.
  */
 export interface OutboxItemInput {
   id: string;
@@ -72,40 +78,6 @@ export interface OutboxOptions {
   maxDone?: number;
 }
 
-const LOCK_FILE = 'outbox.lock';
-const openDirs = new Set<string>();
-
-function acquireLock(dir: string): void {
-  if (openDirs.has(dir)) throw new Error(`outbox ${dir} is already open in this process`);
-  const lock = join(dir, LOCK_FILE);
-  try {
-    writeFileSync(lock, String(process.pid), { flag: 'wx' });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    const pid = Number(readFileSync(lock, 'utf8').trim());
-    // Our own pid but not open here: a previous run in a container that reuses pids. Stale.
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
-      throw new Error(`outbox ${dir} is in use by process ${pid}`);
-    }
-    writeFileSync(lock, String(process.pid));
-  }
-  openDirs.add(dir);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function releaseLock(dir: string): void {
-  openDirs.delete(dir);
-  rmSync(join(dir, LOCK_FILE), { force: true });
-}
-
 /**
  * Opens (creating if needed) the outbox in `dir`, replays its journal and compacts it.
  * Why replay-then-compact at open: it drops a torn last line and expired ids at once,
@@ -121,14 +93,13 @@ export function openOutbox(dir: string, options: OutboxOptions = {}): Outbox {
   acquireLock(root);
 
   const path = join(root, JOURNAL_FILE);
-  const items = new Map<string, OutboxItem>();
-  let seq = 0;
+  const items = emptyTable();
   let skipped = 0;
   let writer: JournalWriter;
   try {
     const read = readJournal(path);
     skipped = read.skipped;
-    for (const r of read.records) apply(r);
+    replayJournal(items, read.records, path);
     writer = new JournalWriter(path);
   } catch (err) {
     releaseLock(root);
@@ -138,71 +109,23 @@ export function openOutbox(dir: string, options: OutboxOptions = {}): Outbox {
   let compactions = 0;
   let closed = false;
 
-  function apply(r: JournalRecord): void {
-    switch (r.t) {
-      case 'header':
-        if (r.version !== JOURNAL_VERSION) throw new Error(`outbox journal ${path} has version ${r.version}; this build reads ${JOURNAL_VERSION}`);
-        return;
-      case 'item':
-        items.set(r.item.id, { ...r.item });
-        seq = Math.max(seq, r.item.seq + 1);
-        return;
-      case 'enqueued':
-        if (items.has(r.id)) return;
-        items.set(r.id, { id: r.id, receiver: r.receiver, body: r.body, seq: seq++, created_at: r.at, state: 'pending', attempt: 0, next_at: r.at, last_error: null, status: null, reason: null, done_at: null });
-        return;
-      case 'attempt': {
-        const it = items.get(r.id);
-        if (it?.state !== 'pending') return;
-        it.attempt = r.attempt;
-        it.next_at = r.next_at;
-        it.last_error = r.last_error;
-        return;
-      }
-      case 'delivered': {
-        const it = items.get(r.id);
-        if (it?.state !== 'pending') return;
-        Object.assign(it, { state: 'delivered', status: r.status, done_at: r.at });
-        return;
-      }
-      case 'failed': {
-        const it = items.get(r.id);
-        if (it?.state !== 'pending') return;
-        Object.assign(it, { state: 'failed', reason: r.reason, status: r.status, done_at: r.at });
-        return;
-      }
-      default:
-        return; // unknown record types from a newer build are ignored
-    }
-  }
-
   function write(records: JournalRecord[]): void {
     if (closed) throw new Error('outbox is closed');
     writer.append(records);
-    for (const r of records) apply(r);
+    for (const r of records) applyRecord(items, r);
     sinceCompaction += records.length;
     if (sinceCompaction >= compactAfter) compact();
   }
 
   function compact(): void {
     if (closed) throw new Error('outbox is closed');
-    const t = now();
-    const done = [...items.values()].filter((i) => i.state !== 'pending').sort((a, b) => (b.done_at ?? 0) - (a.done_at ?? 0));
-    done.forEach((i, n) => {
-      if (n >= maxDone || t - (i.done_at ?? t) > retainDoneMs) items.delete(i.id);
-    });
-    const snapshot: JournalRecord[] = [{ t: 'header', version: JOURNAL_VERSION, at: t }];
-    for (const i of sorted()) snapshot.push({ t: 'item', item: i.state === 'pending' ? i : { ...i, body: null } });
-    writer.rewrite(snapshot, root);
-    for (const i of items.values()) if (i.state !== 'pending') i.body = null;
+    writer.rewrite(compactItems(items, now(), retainDoneMs, maxDone), root);
+    dropDoneBodies(items);
     sinceCompaction = 0;
     compactions++;
   }
 
-  const sorted = () => [...items.values()].sort((a, b) => a.seq - b.seq);
   const copy = (i: OutboxItem): OutboxItem => ({ ...i });
-  const pendingItems = () => sorted().filter((i) => i.state === 'pending');
-  const isPending = (id: string) => items.get(id)?.state === 'pending';
 
   try {
     compact();
@@ -220,51 +143,31 @@ export function openOutbox(dir: string, options: OutboxOptions = {}): Outbox {
       const seen = new Set<string>();
       const records: JournalRecord[] = [];
       for (const i of input) {
-        if (items.has(i.id) || seen.has(i.id)) continue;
+        if (items.byId.has(i.id) || seen.has(i.id)) continue;
         seen.add(i.id);
         records.push({ t: 'enqueued', id: i.id, receiver: i.receiver, body: i.body, at: t });
       }
       write(records);
       return [...seen];
     },
-    due(at) {
-      return pendingItems().filter((i) => i.next_at <= at).map(copy);
-    },
-    pending() {
-      return pendingItems().map(copy);
-    },
-    nextDueAt() {
-      let min: number | null = null;
-      for (const i of items.values()) if (i.state === 'pending' && (min === null || i.next_at < min)) min = i.next_at;
-      return min;
-    },
+    due: (at) => dueItems(items, at).map(copy),
+    pending: () => pendingItems(items).map(copy),
+    nextDueAt: () => nextDueAt(items),
     markAttempt(id, attempt, nextAt, error) {
-      if (isPending(id)) write([{ t: 'attempt', id, attempt, next_at: nextAt, last_error: error }]);
+      if (isPending(items, id)) write([{ t: 'attempt', id, attempt, next_at: nextAt, last_error: error }]);
     },
     markDelivered(id, status) {
-      if (isPending(id)) write([{ t: 'delivered', id, status, at: now() }]);
+      if (isPending(items, id)) write([{ t: 'delivered', id, status, at: now() }]);
     },
     markFailed(id, reason, status = null) {
-      if (isPending(id)) write([{ t: 'failed', id, reason, status, at: now() }]);
+      if (isPending(items, id)) write([{ t: 'failed', id, reason, status, at: now() }]);
     },
     get(id) {
-      const i = items.get(id);
+      const i = items.byId.get(id);
       return i && copy(i);
     },
-    list() {
-      return sorted().map(copy);
-    },
-    stats() {
-      let pending = 0;
-      let delivered = 0;
-      let failed = 0;
-      for (const i of items.values()) {
-        if (i.state === 'pending') pending++;
-        else if (i.state === 'delivered') delivered++;
-        else failed++;
-      }
-      return { pending, delivered, failed, journal_records: sinceCompaction, compactions, skipped_lines: skipped };
-    },
+    list: () => inOrder(items).map(copy),
+    stats: () => ({ ...stateCounts(items), journal_records: sinceCompaction, compactions, skipped_lines: skipped }),
     compact,
     close() {
       if (closed) return;

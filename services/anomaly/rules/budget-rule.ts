@@ -1,6 +1,6 @@
 import type { BudgetRule } from '../config/alerts-file.ts';
 import type { AlertDetails, AlertLifecycle } from '../lifecycle/alert-lifecycle.ts';
-import { formatUsd } from '../metric-value.ts';
+import { formatUsd } from '../detectors/metric-values.ts';
 import { ALL, alertKeyString, type AlertEvent, type AlertKey } from '../types.ts';
 
 /**

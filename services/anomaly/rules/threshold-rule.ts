@@ -1,6 +1,6 @@
 import type { ThresholdRule } from '../config/alerts-file.ts';
 import type { AlertDetails, AlertLifecycle, Condition } from '../lifecycle/alert-lifecycle.ts';
-import { emptyAggregate, formatMetric, metricLabel, metricValue, metricVolume } from '../metric-value.ts';
+import { emptyAggregate, formatMetric, metricLabel, metricValue, metricVolume } from '../detectors/metric-values.ts';
 import { quotedSeriesLabel } from '../series-label.ts';
 import type { AlertEvent, AlertKey, Direction, MinuteAggregate, SeriesId } from '../types.ts';
 import { MINUTE_MS } from '../../core/time.ts';

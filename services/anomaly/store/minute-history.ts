@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { MINUTE_MS } from '../../core/time.ts';
 import { defineQuery, runQuery } from '../../core/store/named-query.ts';
 import type { Store } from '../../core/store/store.ts';
-import { emptyAggregate } from '../metric-value.ts';
+import { emptyAggregate } from '../detectors/metric-values.ts';
 import type { ClosedMinute } from '../minute-aggregator.ts';
 import { ALL, isNegativeFeedback, seriesKey, type MinuteAggregate, type SeriesId } from '../types.ts';
 import { dimColumn, num, sec } from './row-values.ts';

@@ -1,6 +1,6 @@
 import { parseAlertsFile } from '../../../services/anomaly/config/load.ts';
 import type { AlertsFile } from '../../../services/anomaly/config/alerts-file.ts';
-import { emptyAggregate } from '../../../services/anomaly/metric-value.ts';
+import { emptyAggregate } from '../../../services/anomaly/detectors/metric-values.ts';
 import type { MinuteAggregate, SeriesId } from '../../../services/anomaly/types.ts';
 
 /** Test helpers for the static rules: validated files and minute rows. */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { SqlLexError, analyzeQuery, isReadOnlyKind, isStatementKeyword, sqlStringLiteral } from './sql-analyzer.ts';
+import { SqlLexError } from './sql-lexer.ts';
+import { analyzeQuery, isReadOnlyKind, isStatementKeyword } from './sql-statement.ts';
 
 const FORMATS = new Set(['json', 'jsoneachrow', 'csv', 'tabseparated', 'tsv']);
 const isFormat = (n: string) => FORMATS.has(n.toLowerCase());
@@ -98,8 +99,4 @@ describe('analyzeQuery', () => {
       assert.throws(() => analyzeQuery(q), SqlLexError, q);
     }
   });
-});
-
-test('sqlStringLiteral escapes backslashes, quotes and NUL', () => {
-  assert.equal(sqlStringLiteral("a'b\\c\0d\n"), "'a\\'b\\\\c\\0d\n'");
 });

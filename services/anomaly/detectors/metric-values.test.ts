@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { emptyAggregate, formatMetric, formatUsd, metricValue, metricVolume } from './metric-value.ts';
-import { METRICS, type MinuteAggregate } from './types.ts';
+import { emptyAggregate, formatMetric, formatUsd, metricValue, metricVolume } from './metric-values.ts';
+import { METRICS, type MinuteAggregate } from '../types.ts';
 
 const m: MinuteAggregate = {
   ...emptyAggregate(0),
