@@ -190,8 +190,12 @@ runSectionMain(async (): Promise<DistributedResult> => {
     }
     const cpu = { enricher: enricher.cpuSeconds() - cpu0.enricher, writer: writer.cpuSeconds() - cpu0.writer, clickhouse: chProc.cpuSeconds() - cpu0.clickhouse };
     const [raw, enr, dlq] = [await offsets('llm.traces.raw'), await offsets('llm.traces.enriched'), await offsets('llm.dlq')];
-    // The writer logs every batch before inserting it: how many inserts the rows took.
-    const [wb] = await chRows<{ batches: string; rows: string }>(ch, "SELECT count() AS batches, sum(rows) AS rows FROM writer_batches FINAL WHERE topic = 'llm.traces.enriched'");
+    // The writer logs every insert before making it (one row per partition range it
+    // covers, all with the insert's token): how many inserts the rows took.
+    const [wb] = await chRows<{ batches: string; rows: string }>(
+      ch,
+      "SELECT count() AS batches, sum(rows) AS rows FROM (SELECT token, any(rows) AS rows FROM writer_batches FINAL WHERE topic = 'llm.traces.enriched' GROUP BY token)",
+    );
     const writerBatches = { batches: Number(wb?.batches ?? 0), rowsPerBatch: Number(wb?.batches) > 0 ? round2(Number(wb!.rows) / Number(wb!.batches)) : 0 };
     const processes: ProcessFigure[] = [
       { name: 'enricher', wallPerS: enrichDoneAt ? Math.round(n / ((enrichDoneAt - t0) / 1000)) : null, cpuSeconds: round2(cpu.enricher), perCpuS: perCpu(n, cpu.enricher), peakRssMiB: enricher.peakRssMiB() },

@@ -35,6 +35,12 @@ export const configSchema = z.object({
   KAFKA_SESSION_TIMEOUT_MS: int(30_000, 1_000, 3_600_000),
   /** Consumer heartbeat interval; keep it well under the session timeout (a third or less). */
   KAFKA_HEARTBEAT_INTERVAL_MS: int(3_000, 100, 600_000),
+  /** Partitions one consumer works on at once (kafkajs partitionsConsumedConcurrently): the writer puts their deliveries in one insert. */
+  KAFKA_PARTITIONS_CONCURRENTLY: int(6, 1, 1000),
+  /** Most bytes one fetch returns (kafkajs maxBytes, Kafka fetch.max.bytes). */
+  KAFKA_FETCH_MAX_BYTES: int(64 * 1024 * 1024, 1024),
+  /** Most bytes one fetch returns per partition (kafkajs maxBytesPerPartition, Kafka max.partition.fetch.bytes). */
+  KAFKA_FETCH_MAX_BYTES_PER_PARTITION: int(16 * 1024 * 1024, 1024),
   TOPIC_PARTITIONS: int(6, 1, 1000),
   /** Partitions of the in-process bus (embedded mode): 2 lets enrichment overlap inserts while keeping inserts few and large. */
   EMBEDDED_BUS_PARTITIONS: int(2, 1, 64),
@@ -47,6 +53,10 @@ export const configSchema = z.object({
   ENRICHER_BATCH_SIZE: int(2_000, 1, 100_000),
   WRITER_BATCH_SIZE: int(10_000, 1, 1_000_000),
   WRITER_MAX_DELAY_MS: int(20, 0, 60_000),
+  /** One insert is cut at this many rows, or bytes, or when its first delivery has waited this long. */
+  WRITER_FLUSH_ROWS: int(20_000, 1, 1_000_000),
+  WRITER_FLUSH_BYTES: int(32 * 1024 * 1024, 1024),
+  WRITER_FLUSH_MAX_MS: int(1_000, 0, 60_000),
   WRITER_DEDUP_WINDOW: int(500_000, 0, 50_000_000),
   WRITER_DEDUP_WARM_MINUTES: int(60, 0, 7 * 24 * 60),
 

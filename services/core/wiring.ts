@@ -31,6 +31,9 @@ export function kafkaBusFromConfig(c: Config, log: Logger): EventBus {
     clientId: c.KAFKA_CLIENT_ID,
     sessionTimeoutMs: c.KAFKA_SESSION_TIMEOUT_MS,
     heartbeatIntervalMs: Math.min(c.KAFKA_HEARTBEAT_INTERVAL_MS, Math.floor(c.KAFKA_SESSION_TIMEOUT_MS / 3)),
+    partitionsConsumedConcurrently: c.KAFKA_PARTITIONS_CONCURRENTLY,
+    maxBytes: c.KAFKA_FETCH_MAX_BYTES,
+    maxBytesPerPartition: Math.min(c.KAFKA_FETCH_MAX_BYTES_PER_PARTITION, c.KAFKA_FETCH_MAX_BYTES),
     log,
     createTopics: [t.raw, t.enriched, t.dlq, t.scores, t.alerts].map((name) => ({ name, partitions: c.TOPIC_PARTITIONS })),
   });

@@ -34,8 +34,8 @@ test('logged batches before the delivery are ignored', () => {
 test('the in-memory batch log returns what was recorded until it is committed', async () => {
   const { createMemoryBatchLog } = await import('./batch-log.ts');
   const log = createMemoryBatchLog();
-  await log.record('t', 0, { first: 0, last: 9, token: 'A' }, 10);
-  await log.record('t', 0, { first: 10, last: 19, token: 'B' }, 10);
+  await log.record([{ topic: 't', partition: 0, first: 0, last: 9 }], 'A', 10);
+  await log.record([{ topic: 't', partition: 0, first: 10, last: 19 }], 'B', 10);
   assert.deepEqual((await log.pending('t', 0, 5)).map((b) => b.token), ['A', 'B']);
   assert.deepEqual(await log.pending('t', 1, 0), [], 'per partition');
   log.committed?.('t', 0, 9);

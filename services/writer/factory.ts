@@ -47,6 +47,7 @@ export function writerFromConfig(deps: WriterFactoryDeps, options: WriterFactory
     maxDelayMs: c.WRITER_MAX_DELAY_MS,
     dedupWindow: c.WRITER_DEDUP_WINDOW,
     dedupWarmMinutes: c.WRITER_DEDUP_WARM_MINUTES,
+    flush: { maxRows: c.WRITER_FLUSH_ROWS, maxBytes: c.WRITER_FLUSH_BYTES, maxWaitMs: c.WRITER_FLUSH_MAX_MS },
     batchLog: embedded ? createMemoryBatchLog() : undefined,
     tokenEpoch: embedded ? `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}` : undefined,
     afterInsert: options.afterInsert,

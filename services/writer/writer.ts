@@ -1,9 +1,10 @@
-import type { Batch, BusMessage, EventBus, Subscription } from '../core/bus/event-bus.ts';
+import type { Batch, BusMessage, EventBus, OutgoingMessage, Subscription } from '../core/bus/event-bus.ts';
 import type { AvroRegistry } from '../core/codec/avro-registry.ts';
 import { toDeadLetter } from '../core/dlq.ts';
 import type { Logger } from '../core/logger.ts';
-import type { Store } from '../core/store/store.ts';
-import { batchToken, createBatchLog, planBatches, type BatchLog, type LoggedBatch, type PlannedBatch } from './batch-log.ts';
+import type { Row, Store } from '../core/store/store.ts';
+import { batchToken, compareRanges, createBatchLog, groupToken, planBatches, type BatchLog, type LoggedBatch, type OffsetRange, type PlannedBatch } from './batch-log.ts';
+import { createInsertGroup, type InsertGroup } from './insert-group.ts';
 import { toDlqRow } from './dlq-row.ts';
 import { insertIsolatingBadRows } from './isolate-bad-rows.ts';
 import { RecentIds, WARM_RECENT_IDS_SQL } from './recent-ids.ts';
@@ -21,8 +22,15 @@ export interface WriterDeps {
    */
   topics: { enriched: string; dlq: string; scores?: string };
   group: string;
+  /** Messages per delivery (the bus's maxBatchSize). */
   batchSize: number;
+  /**
+   * How long a delivery may wait to fill (the bus's maxWaitMs), and how long the insert
+   * group waits for more pieces once every delivery in flight is waiting on it.
+   */
   maxDelayMs: number;
+  /** When one insert is cut: rows, bytes (of the messages), or age of its first piece. Defaults 20,000 / 32 MiB / 1,000 ms. */
+  flush?: { maxRows?: number; maxBytes?: number; maxWaitMs?: number };
   /** How many recently stored trace_ids to remember for de-duplication (0 = off). */
   dedupWindow: number;
   /** At start, remember the trace_ids received in this many past minutes. */
@@ -44,6 +52,7 @@ export interface WriterDeps {
 }
 
 export interface WriterStats {
+  /** Inserts into traces and scores (one per flush of the insert group, plus replays). */
   batches: number;
   /** Rows inserted into traces. */
   rowsInserted: number;
@@ -66,12 +75,34 @@ interface PartitionState {
   logged: LoggedBatch[];
 }
 
+/** One delivery's rows for one insert, after its own repeats and undecodable messages were set aside. */
+interface Piece {
+  range: OffsetRange;
+  rows: Row[];
+  messages: BusMessage[];
+  /** Rows this writer stored before (recent-ids memory): repeats, unless the piece replays a logged insert whole. */
+  earlier: Set<Row>;
+  dead: OutgoingMessage[];
+}
+
+/** Pieces of one logged multi-partition insert, gathered so it can be replayed whole with its token. */
+interface ReplaySlot {
+  planned: PlannedBatch;
+  parts: number;
+  pieces: Map<string, { piece: Piece; resolve(): void; reject(err: unknown): void }>;
+  timer: NodeJS.Timeout | null;
+}
+
+export const FLUSH_DEFAULTS = { maxRows: 20_000, maxBytes: 32 * 1024 * 1024, maxWaitMs: 1_000 } as const;
+
 /**
- * The ClickHouse sink. One delivery (one topic-partition, contiguous offsets) becomes one
- * or more inserts; the bus commits the offsets only after they resolved. Traces and
- * scores follow the same rules: batches logged and inserted with deterministic dedup
- * tokens, undecodable messages to the DLQ. A store outage throws, so the bus redelivers
- * after a backoff and nothing is skipped.
+ * The ClickHouse sink. Deliveries of every partition (and topic) add their rows to one
+ * insert group per table, flushed as one insert (insert-group.ts); each delivery's
+ * offsets are committed by the bus only after the insert carrying its rows resolved.
+ * Before an insert, its ranges and token are logged, so a replay after a crash is cut
+ * along the same boundaries and deduplicated by ClickHouse. Traces and scores follow the
+ * same rules; undecodable messages go to the DLQ. A store outage throws, so the bus
+ * redelivers after a backoff and nothing is skipped.
  */
 export function createWriter(deps: WriterDeps): Writer {
   const log = deps.log.child({ component: 'writer' });
@@ -83,6 +114,19 @@ export function createWriter(deps: WriterDeps): Writer {
   const traces = traceSink(deps.store, deps.registry, recent);
   const scores = deps.topics.scores ? scoreSink(deps.store, deps.registry) : null;
   const topics = [deps.topics.enriched, deps.topics.dlq, ...(deps.topics.scores ? [deps.topics.scores] : [])];
+  const limits = {
+    maxRows: deps.flush?.maxRows ?? FLUSH_DEFAULTS.maxRows,
+    maxBytes: deps.flush?.maxBytes ?? FLUSH_DEFAULTS.maxBytes,
+    maxWaitMs: deps.flush?.maxWaitMs ?? FLUSH_DEFAULTS.maxWaitMs,
+    quietMs: deps.maxDelayMs,
+  };
+  const groups = new Map<RowSink, InsertGroup<Piece>>();
+  const groupOf = (sink: RowSink): InsertGroup<Piece> => {
+    let g = groups.get(sink);
+    if (!g) groups.set(sink, (g = createInsertGroup<Piece>(limits, (pieces) => insertNew(sink, pieces))));
+    return g;
+  };
+  const slots = new Map<string, ReplaySlot>();
   let subscription: Subscription | null = null;
 
   /** Logged batches to honour for this delivery; reloaded whenever we did not see the previous offset ourselves. */
@@ -97,7 +141,7 @@ export function createWriter(deps: WriterDeps): Writer {
     return state;
   }
 
-  /** Cuts a delivery along the logged batches (reusing their tokens) and inserts each piece. */
+  /** Cuts a delivery along the logged batches (reusing their tokens) and stores each piece. */
   async function writeRows(sink: RowSink, batch: Batch): Promise<void> {
     const first = Number(batch.messages[0].offset);
     const last = Number(batch.messages[batch.messages.length - 1].offset);
@@ -109,7 +153,11 @@ export function createWriter(deps: WriterDeps): Writer {
           const o = Number(m.offset);
           return o >= planned.first && o <= planned.last;
         });
-        await insertPlanned(sink, batch, planned, messages);
+        const piece = toPiece(sink, { topic: batch.topic, partition: batch.partition, first: planned.first, last: planned.last }, messages);
+        if (planned.partial) await insertPartial(sink, piece, planned.token);
+        else if (!planned.replayOf) await groupOf(sink).add(piece, piece.rows.length - piece.earlier.size, messageBytes(messages));
+        else if ((planned.replayOf.parts ?? 1) <= 1) await insertReplay(sink, [piece], planned);
+        else await gatherReplay(sink, planned, piece);
       }
     } catch (err) {
       // A batch may have been logged (and even inserted) before the failure; forget this
@@ -122,14 +170,10 @@ export function createWriter(deps: WriterDeps): Writer {
     batchLog.committed?.(batch.topic, batch.partition, last);
   }
 
-  async function insertPlanned(sink: RowSink, batch: Batch, planned: PlannedBatch, messages: BusMessage[]): Promise<void> {
-    let rows: Record<string, unknown>[] = [];
-    let rowMessages: BusMessage[] = [];
-    const dead = [];
+  /** Messages → rows; repeats within the delivery go, undecodable messages become dead letters. */
+  function toPiece(sink: RowSink, range: OffsetRange, messages: BusMessage[]): Piece {
+    const piece: Piece = { range, rows: [], messages: [], earlier: new Set(), dead: [] };
     const seen = new Set<string>();
-    // Repeats within the delivery always go; rows seen in earlier batches (the recent-ids
-    // memory) are set aside, not yet dropped: see the replay rule below.
-    const earlier: Record<string, unknown>[] = [];
     for (const m of messages) {
       try {
         const row = sink.toRow(m);
@@ -139,53 +183,144 @@ export function createWriter(deps: WriterDeps): Writer {
           continue;
         }
         seen.add(key);
-        if (sink.recent?.has(key)) earlier.push(row);
-        rows.push(row);
-        rowMessages.push(m);
+        if (sink.recent?.has(key)) piece.earlier.add(row);
+        piece.rows.push(row);
+        piece.messages.push(m);
       } catch (err) {
-        dead.push(toDeadLetter(m, 'writer', err));
+        piece.dead.push(toDeadLetter(m, 'writer', err));
       }
     }
-    // A logged batch replayed whole after a crash is re-inserted exactly as it was first
-    // cut, with its token, so ClickHouse drops what it already has per table and view and
-    // fills in what it lacks (a crash between the traces part and a rollup's). The memory
-    // of recent ids, warmed from `traces`, holds this very batch's rows and must not thin
-    // it: when the rows match the logged count, the batch is the original one. Otherwise
-    // (and for new batches) rows seen earlier are repeats and are dropped.
-    const replayWhole = planned.replayOf !== undefined && earlier.length > 0 && planned.replayOf.rows === rows.length;
-    if (earlier.length > 0 && !replayWhole) {
-      const drop = new Set(earlier);
-      rowMessages = rowMessages.filter((_, i) => !drop.has(rows[i]));
-      rows = rows.filter((r) => !drop.has(r));
-      stats.duplicatesSkipped += earlier.length;
-    }
+    return piece;
+  }
+
+  /** A flush of the insert group: new ranges only; rows this writer stored before are repeats. */
+  async function insertNew(sink: RowSink, pieces: Piece[]): Promise<void> {
+    pieces.sort((a, b) => compareRanges(a.range, b.range));
+    const ranges = pieces.map((p) => p.range);
+    const token = groupToken(tokenGroup, ranges);
+    const { rows, messages } = collect(sink, pieces, false);
+    await batchLog.record(ranges, token, rows.length);
+    await insertRows(sink, rows, messages, pieces.flatMap((p) => p.dead), token);
+  }
+
+  /**
+   * A logged insert replayed after a crash: re-inserted exactly as it was first cut, with
+   * its token, so ClickHouse drops what it already has per table and view and fills in
+   * what it lacks (a crash between the traces part and a rollup's). The memory of recent
+   * ids, warmed from `traces`, holds this very insert's rows and must not thin it: when
+   * the rows match the logged count, the insert is the original one. Otherwise rows seen
+   * earlier are repeats and are dropped.
+   */
+  async function insertReplay(sink: RowSink, pieces: Piece[], planned: PlannedBatch): Promise<void> {
+    pieces.sort((a, b) => compareRanges(a.range, b.range));
+    const all = collect(sink, pieces, true);
+    const earlier = pieces.reduce((n, p) => n + p.earlier.size, 0);
+    const whole = earlier > 0 && planned.replayOf?.rows === all.rows.length;
+    const { rows, messages } = whole ? all : collect(sink, pieces, false);
+    if ((planned.replayOf?.parts ?? 1) <= 1) await batchLog.record(pieces.map((p) => p.range), planned.token, rows.length);
+    await insertRows(sink, rows, messages, pieces.flatMap((p) => p.dead), planned.token);
+  }
+
+  /**
+   * The head of a logged batch, or one part of a logged multi-partition insert whose other
+   * parts are not here: its token cannot be reused (the rest would later be dropped as
+   * duplicates if the original insert never happened), so only the rows not yet stored go in.
+   */
+  async function insertPartial(sink: RowSink, piece: Piece, token: string): Promise<void> {
+    const { rows, messages } = collect(sink, [piece], false);
     let toInsert = rows;
-    let toInsertMessages = rowMessages;
-    if (planned.partial && rows.length > 0) {
+    let toInsertMessages = messages;
+    if (rows.length > 0) {
       const have = await sink.alreadyStored(rows);
       const keep = rows.map((r) => !have.has(sink.key(r)));
       toInsert = rows.filter((_, i) => keep[i]);
-      toInsertMessages = rowMessages.filter((_, i) => keep[i]);
+      toInsertMessages = messages.filter((_, i) => keep[i]);
       stats.duplicatesSkipped += rows.length - toInsert.length;
-    } else if (!planned.partial) {
-      await batchLog.record(batch.topic, batch.partition, planned, rows.length);
     }
+    await insertRows(sink, toInsert, toInsertMessages, piece.dead, token);
+  }
+
+  /**
+   * One part of a logged multi-partition insert: wait for its other parts (they are
+   * usually redelivered by the same fetch) and replay the insert whole; when they do not
+   * come (their partitions moved to another writer, or were committed), store this part
+   * on its own, checking which of its rows are stored already.
+   */
+  function gatherReplay(sink: RowSink, planned: PlannedBatch, piece: Piece): Promise<void> {
+    const parts = planned.replayOf?.parts ?? 1;
+    let slot = slots.get(planned.token);
+    if (!slot) slots.set(planned.token, (slot = { planned, parts, pieces: new Map(), timer: null }));
+    const s = slot;
+    return new Promise<void>((resolve, reject) => {
+      s.pieces.set(partitionKey(piece.range.topic, piece.range.partition), { piece, resolve, reject });
+      const settle = (run: Promise<void>, entries: { resolve(): void; reject(err: unknown): void }[]) =>
+        run.then(
+          () => entries.forEach((e) => e.resolve()),
+          (err: unknown) => entries.forEach((e) => e.reject(err)),
+        );
+      if (s.pieces.size >= s.parts) {
+        if (s.timer) clearTimeout(s.timer);
+        slots.delete(planned.token);
+        const entries = [...s.pieces.values()];
+        void settle(insertReplay(sink, entries.map((e) => e.piece), planned), entries);
+        return;
+      }
+      if (s.timer) return;
+      s.timer = setTimeout(() => {
+        slots.delete(planned.token);
+        for (const e of s.pieces.values()) {
+          const r = e.piece.range;
+          void settle(insertPartial(sink, e.piece, `${planned.token}.part-${r.partition}-${r.first}-${r.last}`), [e]);
+        }
+      }, Math.max(limits.maxWaitMs, 2 * limits.quietMs));
+    });
+  }
+
+  /** The rows of `pieces` in order, without repeats across them; rows stored before are kept only for a whole replay. */
+  function collect(sink: RowSink, pieces: Piece[], keepEarlier: boolean): { rows: Row[]; messages: BusMessage[] } {
+    const rows: Row[] = [];
+    const messages: BusMessage[] = [];
+    const seen = pieces.length > 1 ? new Set<string>() : null;
+    for (const p of pieces) {
+      for (let i = 0; i < p.rows.length; i++) {
+        const row = p.rows[i];
+        if (!keepEarlier && p.earlier.has(row)) {
+          stats.duplicatesSkipped++;
+          continue;
+        }
+        if (seen) {
+          const key = sink.key(row);
+          if (seen.has(key)) {
+            stats.duplicatesSkipped++;
+            continue;
+          }
+          seen.add(key);
+        }
+        rows.push(row);
+        messages.push(p.messages[i]);
+      }
+    }
+    return { rows, messages };
+  }
+
+  async function insertRows(sink: RowSink, rows: Row[], messages: BusMessage[], deadIn: OutgoingMessage[], token: string): Promise<void> {
+    const dead = [...deadIn];
     const rejected = new Set<number>();
-    if (toInsert.length > 0) {
+    if (rows.length > 0) {
       // Rows ClickHouse refuses as data (not an outage) go to the DLQ; the rest are stored,
       // so one bad row never blocks its partition.
-      for (const bad of await insertIsolatingBadRows(deps.store, sink.table, toInsert, planned.token)) {
+      for (const bad of await insertIsolatingBadRows(deps.store, sink.table, rows, token)) {
         rejected.add(bad.index);
-        dead.push(toDeadLetter(toInsertMessages[bad.index], 'writer', bad.error));
+        dead.push(toDeadLetter(messages[bad.index], 'writer', bad.error));
       }
       deps.afterInsert?.();
     }
     if (dead.length > 0) await deps.bus.publish(deps.topics.dlq, dead);
-    toInsert = toInsert.filter((_, i) => !rejected.has(i));
-    if (sink.recent) for (const r of toInsert) sink.recent.add(sink.key(r));
+    const stored = rejected.size > 0 ? rows.filter((_, i) => !rejected.has(i)) : rows;
+    if (sink.recent) for (const r of stored) sink.recent.add(sink.key(r));
     stats.batches++;
-    if (sink === scores) stats.scoresInserted += toInsert.length;
-    else stats.rowsInserted += toInsert.length;
+    if (sink === scores) stats.scoresInserted += stored.length;
+    else stats.rowsInserted += stored.length;
   }
 
   async function writeDeadLetters(batch: Batch): Promise<void> {
@@ -198,9 +333,15 @@ export function createWriter(deps: WriterDeps): Writer {
 
   async function onBatch(batch: Batch): Promise<void> {
     if (batch.messages.length === 0) return;
-    if (batch.topic === deps.topics.dlq) await writeDeadLetters(batch);
-    else if (scores !== null && batch.topic === deps.topics.scores) await writeRows(scores, batch);
-    else await writeRows(traces, batch);
+    if (batch.topic === deps.topics.dlq) return writeDeadLetters(batch);
+    const sink = scores !== null && batch.topic === deps.topics.scores ? scores : traces;
+    const group = groupOf(sink);
+    group.enter();
+    try {
+      await writeRows(sink, batch);
+    } finally {
+      group.leave();
+    }
   }
 
   async function warmRecentIds(): Promise<void> {
@@ -224,13 +365,22 @@ export function createWriter(deps: WriterDeps): Writer {
         maxBatchSize: deps.batchSize,
         maxWaitMs: deps.maxDelayMs,
       });
-      log.info({ topics, group: deps.group }, 'writer consuming');
+      log.info({ topics, group: deps.group, flush: limits }, 'writer consuming');
     },
     async stop() {
+      // The bus lets in-flight deliveries finish: they are waiting on the insert groups,
+      // which flush once every delivery in flight waits (or at their deadline).
       await subscription?.close();
       subscription = null;
       log.info(stats, 'writer stopped');
     },
     stats: () => ({ ...stats }),
   };
+}
+
+/** What a delivery weighs for the group's byte limit: its messages as they came. */
+function messageBytes(messages: readonly BusMessage[]): number {
+  let n = 0;
+  for (const m of messages) n += m.value.length;
+  return n;
 }

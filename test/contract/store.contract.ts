@@ -153,6 +153,29 @@ export function runStoreContract(name: string, makeStore: () => Store | Promise<
       assert.deepEqual(dates, { d64: '2024-05-06 07:08:09.456', d: '2024-05-06 07:08:09', arr: ['2024-05-06 07:08:09.456', '2024-05-06 07:08:10.000'] });
     });
 
+    test('insert keeps every row of hostile texts intact: blank lines, \\r\\n, NUL, emoji, 1 MB fields, a row that looks like SQL', async () => {
+      const t = uniqueTable('texts');
+      await store.command(`CREATE TABLE ${t} (id UInt32, v String) ENGINE = MergeTree ORDER BY id`);
+      const big = 'x'.repeat(1_000_000);
+      const texts = [
+        'para one\n\npara two\n\n\nthree blank lines above',
+        '\n\n',
+        'windows\r\nline\r\n\r\nbreaks',
+        'nul\u0000inside\u0000',
+        '😀 emoji 👩‍👩‍👧 and a lone high surrogate pair 🏳️‍🌈',
+        `${big}\n\n${big}`,
+        '{"id": 999, "v": "not a row"}\n{"id": 998}',
+        'INSERT INTO x VALUES (1);\n\nSELECT 1',
+        '"quoted, with, commas"\t\ttabs',
+        '',
+      ];
+      const rows = Array.from({ length: 300 }, (_, i) => ({ id: i, v: `${texts[i % texts.length]}#${i}` }));
+      await store.insert(t, rows, { dedupToken: `texts-${t}` });
+      const back = await store.query<{ id: number; v: string }>(`SELECT id, v FROM ${t} ORDER BY id`);
+      assert.equal(back.length, rows.length, 'every row arrived');
+      for (let i = 0; i < rows.length; i++) assert.equal(back[i]!.v, rows[i]!.v, `row ${i} intact`);
+    });
+
     test('dedupToken: same token twice → rows once; different tokens → twice; no token after a token → not deduplicated', async () => {
       const t = uniqueTable('dedup');
       await store.command(`CREATE TABLE ${t} (id UInt32, v String) ENGINE = MergeTree ORDER BY id SETTINGS non_replicated_deduplication_window = 100`);

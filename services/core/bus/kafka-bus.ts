@@ -27,6 +27,8 @@ export interface KafkaBusOptions {
   heartbeatIntervalMs?: number;
   /** Longest a fetch waits for data; also bounds how long close() waits for a fetch. */
   maxWaitTimeMs?: number;
+  /** Most bytes per fetch (kafkajs maxBytes; default 10 MiB). */
+  maxBytes?: number;
   maxBytesPerPartition?: number;
   partitionsConsumedConcurrently?: number;
   defaultMaxBatchSize?: number;
@@ -68,6 +70,7 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
     rebalanceTimeout: options.rebalanceTimeoutMs ?? 60_000,
     heartbeatInterval: options.heartbeatIntervalMs ?? 3_000,
     maxWaitTimeInMs: options.maxWaitTimeMs ?? 1_000,
+    maxBytes: options.maxBytes,
     maxBytesPerPartition: options.maxBytesPerPartition,
     partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
     allowAutoTopicCreation,

@@ -16,6 +16,7 @@ export interface ConsumerTuning {
   rebalanceTimeout: number;
   heartbeatInterval: number;
   maxWaitTimeInMs: number;
+  maxBytes?: number;
   maxBytesPerPartition?: number;
   partitionsConsumedConcurrently: number;
   allowAutoTopicCreation: boolean;
@@ -74,6 +75,7 @@ export async function startSubscription(kafka: Kafka, opts: SubscribeOptions, tu
     // full batch of bytes is there (assuming >= 64 B per message) or maxWaitMs passed.
     maxWaitTimeInMs: opts.maxWaitMs ? Math.max(opts.maxWaitMs, 1) : tuning.maxWaitTimeInMs,
     minBytes: opts.maxWaitMs ? Math.min(maxBatchSize * 64, 1 << 20) : 1,
+    maxBytes: tuning.maxBytes,
     maxBytesPerPartition: tuning.maxBytesPerPartition,
     allowAutoTopicCreation: tuning.allowAutoTopicCreation,
     // kafkajs restarts a crashed consumer when the cause is retriable; the CRASH

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { issuesToFieldErrors, type FieldError } from './field-errors.ts';
 import { MAX_TS, MIN_TS, requiredText } from './fields.ts';
+import { fastParseTraceEvent } from './trace-event-fast.ts';
 
 export { describeErrors, formatPath, type FieldError } from './field-errors.ts';
 
@@ -95,6 +96,12 @@ export function parseTraceEvent(input: unknown): ParseResult<TraceEvent> {
   // freezes what it encodes) cannot have changed: in the embedded pipeline the enricher
   // receives the very object ingest validated.
   if (validated.has(input) && Object.isFrozen(input)) return { ok: true, value: input as TraceEvent };
+  // The compiled fast path answers for valid events; anything else is zod's to judge and name.
+  const fast = fastParseTraceEvent(input);
+  if (fast !== null) {
+    validated.add(fast);
+    return { ok: true, value: fast };
+  }
   const result = traceEventSchema.safeParse(input);
   if (result.success) {
     validated.add(result.data);

@@ -41,6 +41,7 @@
  * - SHUTTING_DOWN, not retryable, after close().
  */
 import { Readable } from 'node:stream';
+import { isEmbeddedClient } from './clients.ts';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { ErrorCodes, PipelineError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
@@ -240,8 +241,12 @@ async function drain(stream: AsyncIterable<unknown>): Promise<void> {
   }
 }
 
+/** Settings of every insert (the token is added per insert). */
+const INSERT_SETTINGS = { deduplicate_blocks_in_dependent_materialized_views: 1, date_time_input_format: 'best_effort' } as const;
+
 export function createClickHouseStore(options: ClickHouseStoreOptions): Store {
   const { client, embedded } = options;
+  const rawInsert = embedded && isEmbeddedClient(client) ? client.insertRaw : null;
   const log = options.log;
   let closed = false;
 
@@ -264,6 +269,12 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): Store {
       if (token !== '' && !TOKEN_RE.test(token)) throw invalid(op, `invalid dedupToken ${JSON.stringify(token)}: [A-Za-z0-9_.:-]{1,256} only`);
       if (rows.length === 0) return;
       const body = jsonEachRow(op, rows);
+      if (rawInsert) {
+        // The engine's own insert path: the bytes go to its parser as they are, never
+        // spliced into SQL text (where chDB would end the statement at a blank line).
+        await request(op, () => rawInsert(table, Buffer.from(body, 'utf8'), { ...INSERT_SETTINGS, insert_deduplication_token: token }));
+        return;
+      }
       const query = `INSERT INTO ${table} SETTINGS insert_deduplication_token = '${token}', deduplicate_blocks_in_dependent_materialized_views = 1, date_time_input_format = 'best_effort' FORMAT JSONEachRow`;
       // The chdb connection reads `values` into one string anyway: hand it the string
       // (no UTF-8 encode here and decode there, twice the batch's size each).

@@ -26,12 +26,30 @@ export interface EmbeddedClientOptions {
   dataDir: string;
 }
 
+/**
+ * The embedded client, plus chDB's raw insert: the body is handed to the engine as bytes
+ * (zero-copy) and parsed by its multithreaded parser, instead of travelling as one SQL
+ * text (measured on `traces` with its views: 21–22k rows/s against 12.9k).
+ */
+export interface EmbeddedClient extends ClickHouseClient {
+  insertRaw(table: string, body: Buffer, settings: Record<string, string | number>): Promise<void>;
+}
+
 /** A client on the embedded engine (chDB, in process) at `dataDir`. */
-export function createEmbeddedClient(options: EmbeddedClientOptions): ClickHouseClient {
-  return createClient({
-    connection: createChdbConnection({ path: options.dataDir }) as unknown as ClientConnection,
+export function createEmbeddedClient(options: EmbeddedClientOptions): EmbeddedClient {
+  const connection = createChdbConnection({ path: options.dataDir });
+  const client = createClient({
+    connection: connection as unknown as ClientConnection,
     clickhouse_settings: EMBEDDED_SERVER_PARITY,
   });
+  const insertRaw: EmbeddedClient['insertRaw'] = async (table, body, settings) => {
+    await connection.chdb.rawInsert({ table, values: body, format: 'JSONEachRow', settings });
+  };
+  return Object.assign(client, { insertRaw });
+}
+
+export function isEmbeddedClient(client: ClickHouseClient): client is EmbeddedClient {
+  return typeof (client as Partial<EmbeddedClient>).insertRaw === 'function';
 }
 
 export interface HttpClientOptions {
