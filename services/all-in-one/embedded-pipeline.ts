@@ -13,6 +13,7 @@ import { anomalyFromConfig, type Anomaly } from '../anomaly/factory.ts';
 import { clickHouseHttpFromConfig } from '../clickhouse-http/factory.ts';
 import { enricherFromConfig } from '../enricher/factory.ts';
 import { evaluatorFromConfig } from '../evaluator/factory.ts';
+import type { Admission } from '../ingest/admission.ts';
 import { registerIngest } from '../ingest/factory.ts';
 import { registerQueryRoutes } from '../query/routes.ts';
 import { writerFromConfig } from '../writer/factory.ts';
@@ -24,6 +25,8 @@ export interface EmbeddedPipeline extends RunningService {
   app: FastifyInstance;
   /** The anomaly service (null with ANOMALY_ENABLED=false). */
   anomaly: Anomaly | null;
+  /** Ingest's admission bounds (INGEST_MAX_PENDING_EVENTS, INGEST_MAX_CONCURRENT_REQUESTS) and counters. */
+  admission: Admission;
 }
 
 export interface EmbeddedOptions {
@@ -87,7 +90,7 @@ export async function startEmbeddedPipeline(config: Config, log: Logger, options
 
   const app = createHttpApp({ log, bodyLimit: config.INGEST_MAX_BODY_BYTES, auth });
   registerHealthRoutes(app, [() => ready, () => store.ping()]);
-  registerIngest(app, { config, log, bus, registry });
+  const admission = registerIngest(app, { config, log, bus, registry });
   registerQueryRoutes(app, { store: queryStore, log });
   // The SQL port first: if it is taken, nothing is listening yet and we fail cleanly.
   const chApp = clickHouseHttpFromConfig(config, log);
@@ -107,6 +110,7 @@ export async function startEmbeddedPipeline(config: Config, log: Logger, options
   return {
     app,
     anomaly,
+    admission,
     apiUrl: apiAddress,
     clickhouseUrl: chAddress,
     ready: () => ready,

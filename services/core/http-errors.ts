@@ -19,6 +19,8 @@ export const HttpErrors = {
   INTERNAL: { status: 500, error: 'internal' },
   /** The bus did not take what was sent (ingest); with Retry-After. */
   UNAVAILABLE: { status: 503, error: 'unavailable' },
+  /** Ingest holds as much as it may for clients still waiting (admission bounds); with Retry-After. */
+  OVERLOADED: { status: 503, error: 'overloaded' },
   /** The store did not answer (query API). */
   STORE_UNAVAILABLE: { status: 503, error: 'store_unavailable' },
 } as const;

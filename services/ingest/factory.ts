@@ -4,6 +4,7 @@ import type { AvroRegistry } from '../core/codec/avro-registry.ts';
 import type { Config } from '../core/config.ts';
 import type { Logger } from '../core/logger.ts';
 import { topicsOf } from '../core/wiring.ts';
+import { createAdmission, type Admission } from './admission.ts';
 import { registerFeedbackRoutes } from './feedback-routes.ts';
 import { registerIngestRoutes } from './routes.ts';
 
@@ -19,9 +20,11 @@ export interface IngestFactoryDeps {
  * → llm.scores, mounted on an app the entry owns (its own in distributed mode, the one
  * shared with the query API in the all-in-one process).
  */
-export function registerIngest(app: FastifyInstance, deps: IngestFactoryDeps): void {
+export function registerIngest(app: FastifyInstance, deps: IngestFactoryDeps): Admission {
   const c = deps.config;
   const topics = topicsOf(c);
+  // One bound for both routes: they fill the same bus and the same process.
+  const admission = createAdmission({ maxPendingEvents: c.INGEST_MAX_PENDING_EVENTS, maxRequests: c.INGEST_MAX_CONCURRENT_REQUESTS });
   registerIngestRoutes(app, {
     bus: deps.bus,
     registry: deps.registry,
@@ -30,6 +33,8 @@ export function registerIngest(app: FastifyInstance, deps: IngestFactoryDeps): v
     maxEvents: c.INGEST_MAX_EVENTS,
     publishFormat: c.INGEST_PUBLISH_FORMAT,
     ackTimeoutMs: c.INGEST_ACK_TIMEOUT_MS,
+    admission,
   });
-  registerFeedbackRoutes(app, { bus: deps.bus, registry: deps.registry, log: deps.log, topic: topics.scores, ackTimeoutMs: c.INGEST_ACK_TIMEOUT_MS, maxItems: c.INGEST_MAX_EVENTS });
+  registerFeedbackRoutes(app, { bus: deps.bus, registry: deps.registry, log: deps.log, topic: topics.scores, ackTimeoutMs: c.INGEST_ACK_TIMEOUT_MS, maxItems: c.INGEST_MAX_EVENTS, admission });
+  return admission;
 }

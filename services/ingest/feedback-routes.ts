@@ -6,6 +6,8 @@ import type { Logger } from '../core/logger.ts';
 import { encodeScore, type Score } from '../core/schema/score.ts';
 import { describeErrors, type FieldError } from '../core/schema/trace-event.ts';
 import { feedbackToScore, parseFeedbackItem } from './feedback-schema.ts';
+import type { Admission } from './admission.ts';
+import { admissionHooks } from './admission-hooks.ts';
 import { publishOr503 } from './publish-or-503.ts';
 
 export interface FeedbackDeps {
@@ -20,6 +22,8 @@ export interface FeedbackDeps {
   maxItems?: number;
   /** Clock, for tests. */
   now?: () => number;
+  /** Bounds what ingest holds for waiting clients (shared with /v1/traces); none: unbounded. */
+  admission?: Admission;
 }
 
 export interface FeedbackResult {
@@ -46,7 +50,7 @@ export function registerFeedbackRoutes(app: FastifyInstance, deps: FeedbackDeps)
   const maxItems = deps.maxItems ?? DEFAULT_MAX_ITEMS;
   const now = deps.now ?? Date.now;
 
-  app.post('/v1/feedback', async (request, reply) => {
+  app.post('/v1/feedback', deps.admission ? admissionHooks(deps.admission, log) : {}, async (request, reply) => {
     const body = request.body as unknown;
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       return sendHttpError(reply, HttpErrors.BAD_REQUEST, 'expected a JSON object: one feedback item {"trace_id", "value", …} or {"feedback": [ … ]}');

@@ -2,6 +2,8 @@ import type { FastifyReply } from 'fastify';
 import type { EventBus, OutgoingMessage } from '../core/bus/event-bus.ts';
 import { HttpErrors, sendHttpError } from '../core/http-errors.ts';
 import type { Logger } from '../core/logger.ts';
+import type { Admission } from './admission.ts';
+import { OVERLOADED_RETRY_AFTER_SECONDS } from './admission-hooks.ts';
 
 /** Seconds a client is asked to wait (Retry-After) after a 503. */
 export const RETRY_AFTER_SECONDS = '5';
@@ -12,6 +14,8 @@ export interface PublishTarget {
   topic: string;
   /** Past this without an acknowledgement from the bus, the publish counts as failed. */
   ackTimeoutMs: number;
+  /** Counts the published events as held until the publish settles (even past the ack timeout). */
+  admission?: Admission;
 }
 
 export interface PublishBatch {
@@ -30,8 +34,16 @@ export interface PublishBatch {
  * (the handler then returns `reply`).
  */
 export async function publishOr503(reply: FastifyReply, target: PublishTarget, batch: PublishBatch): Promise<boolean> {
+  const release = target.admission?.hold(batch.messages.length);
+  if (release === null) {
+    const why = target.admission!.describe();
+    sendHttpError(reply.header('retry-after', OVERLOADED_RETRY_AFTER_SECONDS), HttpErrors.OVERLOADED, `ingest is overloaded: ${why}; retry after ${OVERLOADED_RETRY_AFTER_SECONDS} s`);
+    return false;
+  }
+  const publishing = target.bus.publish(target.topic, batch.messages);
+  if (release) publishing.then(release, release);
   try {
-    await withTimeout(target.bus.publish(target.topic, batch.messages), target.ackTimeoutMs);
+    await withTimeout(publishing, target.ackTimeoutMs);
     return true;
   } catch (err) {
     batch.log.warn({ err: (err as Error).message, [batch.countField]: batch.messages.length }, 'publish failed; answering 503');

@@ -5,6 +5,8 @@ import { encodeRawTraceAvro } from '../core/codec/trace-codec.ts';
 import { HttpErrors, sendHttpError } from '../core/http-errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { describeErrors, parseTraceEvent, type FieldError, type TraceEvent } from '../core/schema/trace-event.ts';
+import type { Admission } from './admission.ts';
+import { admissionHooks } from './admission-hooks.ts';
 import { publishOr503 } from './publish-or-503.ts';
 
 export interface IngestDeps {
@@ -16,6 +18,8 @@ export interface IngestDeps {
   publishFormat: 'avro' | 'json';
   /** A 2xx is only sent once the bus took the events; past this, 503 + Retry-After. */
   ackTimeoutMs: number;
+  /** Bounds what ingest holds for waiting clients (shared by /v1/traces and /v1/feedback); none: unbounded. */
+  admission?: Admission;
 }
 
 export interface EventResult {
@@ -34,7 +38,7 @@ export interface EventResult {
 export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): void {
   const log = deps.log.child({ component: 'ingest' });
 
-  app.post('/v1/traces', async (request, reply) => {
+  app.post('/v1/traces', deps.admission ? admissionHooks(deps.admission, log) : {}, async (request, reply) => {
     const body = request.body as unknown;
     if (body === null || typeof body !== 'object' || Array.isArray(body) || !Array.isArray((body as { traces?: unknown }).traces)) {
       return sendHttpError(reply, HttpErrors.BAD_REQUEST, 'expected a JSON object {"traces": [ … ]}');
