@@ -73,6 +73,8 @@ export const configSchema = z.object({
   EVALUATOR_GROUP: str('llm-evaluator'),
   EVALUATOR_BATCH_SIZE: int(5_000, 1, 100_000),
   EVALUATOR_PENDING_CRON: str('*/2 * * * * *'),
+  /** In-process bus: unread enriched events per partition the evaluator may fall behind by before the oldest are shed (counted). */
+  EVALUATOR_MAX_BACKLOG: int(10_000, 1, 10_000_000),
   /** Default OpenAI-compatible judge endpoint (…/v1); unset disables judge rules without their own base_url. */
   JUDGE_BASE_URL: z.url({ error: 'expected a URL such as http://localhost:11434/v1' }).optional(),
   JUDGE_MODEL: str('gpt-4o-mini'),

@@ -19,6 +19,8 @@ export interface EvaluatorSettings {
   batchSize: number;
   /** EVALUATOR_PENDING_CRON: node-cron expression of the delayed-eval tick. */
   pendingSchedule: string;
+  /** EVALUATOR_MAX_BACKLOG: in-process bus only, unread enriched events per partition past which the oldest are shed. */
+  maxBacklog?: number;
   /** JUDGE_BASE_URL: default judge endpoint (…/v1); unset disables judge rules without their own base_url. */
   judgeBaseUrl?: string;
   /** JUDGE_MODEL: default judge model. */
@@ -66,6 +68,7 @@ export function evaluatorFromSettings(opts: {
     group: s.group,
     maxBatchSize: s.batchSize,
     pendingSchedule: s.pendingSchedule,
+    maxBacklog: s.maxBacklog,
     judge: { baseUrl: s.judgeBaseUrl, model: s.judgeModel },
     env: s.env,
   });
@@ -78,6 +81,7 @@ export function settingsFromConfig(config: Config): Omit<EvaluatorSettings, 'env
     group: config.EVALUATOR_GROUP,
     batchSize: config.EVALUATOR_BATCH_SIZE,
     pendingSchedule: config.EVALUATOR_PENDING_CRON,
+    maxBacklog: config.EVALUATOR_MAX_BACKLOG,
     judgeBaseUrl: config.JUDGE_BASE_URL,
     judgeModel: config.JUDGE_MODEL,
     scoresTopic: config.TOPIC_SCORES,

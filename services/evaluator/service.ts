@@ -49,6 +49,12 @@ export interface EvaluatorServiceDeps {
   /** Where api_key_env names are looked up. Default: none (no API keys). */
   env?: Readonly<Record<string, string | undefined>>;
   maxBatchSize?: number;
+  /**
+   * In-process bus: unread enriched events per partition this evaluator may fall behind
+   * by; past it the oldest are skipped unjudged and counted (`shed`), so a slow judge never
+   * makes the process hold every event. Default: unbounded. Kafka ignores it.
+   */
+  maxBacklog?: number;
   /** node-cron expression (seconds field allowed) of the tick that starts due delayed evals. */
   pendingSchedule?: string;
   now?: () => number;
@@ -65,6 +71,8 @@ export interface EvaluatorStats {
   judge_traces_skipped: number;
   scores_published: number;
   judge_traces_published: number;
+  /** Enriched events skipped unjudged because the evaluator was behind by more than maxBacklog (in-process bus). */
+  shed: number;
   pending: number;
   /** Rules whose judge budget is used up in the current hour/day window (sampling paused). */
   budget_exhausted: string[];
@@ -100,7 +108,15 @@ export function createEvaluatorService(deps: EvaluatorServiceDeps): EvaluatorSer
   const delayed = runners.filter((r) => r.rule.delayMs > 0);
   const pending = createPendingQueue();
   const abort = new AbortController();
-  const counters = { consumed: 0, consumed_delayed: 0, undecodable: 0, judge_traces_skipped: 0, scores_published: 0, judge_traces_published: 0 };
+  const counters = { consumed: 0, consumed_delayed: 0, undecodable: 0, judge_traces_skipped: 0, scores_published: 0, judge_traces_published: 0, shed: 0 };
+  let lastShedWarnAt = 0;
+  function onShed(count: number): void {
+    counters.shed += count;
+    const t = Date.now();
+    if (t - lastShedWarnAt < 10_000) return;
+    lastShedWarnAt = t;
+    log.warn({ shed: counters.shed, max_backlog: deps.maxBacklog }, 'evaluator is behind by more than its backlog bound: the oldest unread events are skipped unjudged');
+  }
   const subscriptions: Subscription[] = [];
   let task: ScheduledTask | null = null;
   let stopping = false;
@@ -166,7 +182,7 @@ export function createEvaluatorService(deps: EvaluatorServiceDeps): EvaluatorSer
       if (runners.length === 0) log.warn('no active eval rules: the evaluator consumes nothing');
       // Evals are sampled and asynchronous: in the in-process bus, ingest must not wait for
       // them (and the judge traces this service publishes upstream must not wait on itself).
-      const base = { topics: [deps.topics.enriched], maxBatchSize: deps.maxBatchSize ?? 500, awaitedByPublishers: false };
+      const base = { topics: [deps.topics.enriched], maxBatchSize: deps.maxBatchSize ?? 500, awaitedByPublishers: false, maxBacklog: deps.maxBacklog, onShed };
       if (immediate.length > 0) subscriptions.push(await deps.bus.subscribe({ ...base, group: deps.group, onBatch: handler(immediate, false) }));
       if (delayed.length > 0) {
         task = scheduleCron(deps.pendingSchedule ?? DEFAULT_PENDING_SCHEDULE, `evaluator-pending-${deps.group}`, () => void pending.runDue(now()), log);

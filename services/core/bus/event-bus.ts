@@ -60,6 +60,16 @@ export interface SubscribeOptions {
    * cycle of waits can form. Kafka ignores it (a publish waits for the broker only).
    */
   awaitedByPublishers?: boolean;
+  /**
+   * In-process bus: the most unread messages this group may leave behind per partition.
+   * Past it, the oldest unread ones are skipped (committed unread) and reported to
+   * `onShed`, so a slow consumer whose work may be dropped (the evaluator's sampled evals)
+   * cannot make the process hold every event it has not read yet. Only for groups not
+   * awaited by publishers. Kafka ignores it (the broker keeps the backlog on disk).
+   */
+  maxBacklog?: number;
+  /** Called with the number of messages skipped past `maxBacklog`. */
+  onShed?: (count: number) => void;
 }
 
 export interface Subscription {

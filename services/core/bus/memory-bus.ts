@@ -54,6 +54,9 @@ interface GroupState {
   waiters: Set<Waiter>;
   /** Whether publishers with waitForConsumers wait for this group (SubscribeOptions.awaitedByPublishers). */
   awaited: boolean;
+  /** SubscribeOptions.maxBacklog / onShed. */
+  maxBacklog: number;
+  onShed?: (count: number) => void;
 }
 
 interface Member {
@@ -156,7 +159,8 @@ export function createMemoryBus(options: MemoryBusOptions = {}): EventBus {
       const slice = plog.messages.slice(next - plog.base, next - plog.base + member.maxBatchSize);
       try {
         await member.handler({ topic: g.topic, partition, messages: slice });
-        g.committed[partition] = next + slice.length;
+        // A shed (see shedBacklog) may have moved past this batch meanwhile: never back.
+        g.committed[partition] = Math.max(g.committed[partition], next + slice.length);
         delay = retryDelayMs;
         settleWaiters(g);
         trim(g.topic, partition);
@@ -173,6 +177,23 @@ export function createMemoryBus(options: MemoryBusOptions = {}): EventBus {
         });
         delay = Math.min(delay * 2, maxRetryDelayMs);
       }
+    }
+  }
+
+  /** Skips the oldest unread messages of a group past its maxBacklog (counted to onShed). */
+  function shedBacklog(topic: string, touched: Iterable<number>): void {
+    for (const g of groupsOf(topic)) {
+      if (!Number.isFinite(g.maxBacklog)) continue;
+      let shed = 0;
+      for (const partition of touched) {
+        const plog = topicLog(topic)[partition];
+        const over = plog.base + plog.messages.length - g.committed[partition] - g.maxBacklog;
+        if (over <= 0) continue;
+        g.committed[partition] += over;
+        shed += over;
+        trim(topic, partition);
+      }
+      if (shed > 0) g.onShed?.(shed);
     }
   }
 
@@ -203,6 +224,7 @@ export function createMemoryBus(options: MemoryBusOptions = {}): EventBus {
         });
         lastOffsetPerPartition.set(partition, offset);
       }
+      shedBacklog(topic, lastOffsetPerPartition.keys());
       wake(topic);
       if (!waitForConsumers) return;
       const pending: Promise<void>[] = [];
@@ -234,7 +256,11 @@ export function createMemoryBus(options: MemoryBusOptions = {}): EventBus {
         if (!g) {
           const parts = topicLog(topic);
           const start = opts.fromBeginning === false ? parts.map((p) => p.base + p.messages.length) : parts.map((p) => p.base);
-          g = { topic, committed: start, members: [], waiters: new Set(), awaited: opts.awaitedByPublishers ?? true };
+          const awaited = opts.awaitedByPublishers ?? true;
+          if (awaited && opts.maxBacklog !== undefined) {
+            throw new PipelineError(ErrorCodes.CONFIG_INVALID, `group ${opts.group}: maxBacklog is only for groups publishers do not wait for (awaitedByPublishers: false)`);
+          }
+          g = { topic, committed: start, members: [], waiters: new Set(), awaited, maxBacklog: opts.maxBacklog ?? Infinity, onShed: opts.onShed };
           groups.set(key, g);
         }
         // One active member per group, like a Kafka group with one partition set:
