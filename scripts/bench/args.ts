@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 
 /** Sections in run order; `--skip` takes a comma list of these names. */
-export const SECTIONS = ['limit', 'embedded', 'freshness', 'distributed', 'queries'] as const;
+export const SECTIONS = ['limit', 'embedded', 'freshness', 'overload', 'distributed', 'queries'] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -20,6 +20,9 @@ export interface BenchOptions {
   freshnessSeconds: number;
   /** Events per request in the freshness phase. */
   freshnessBatch: number;
+  /** Duration of the overload phase, and its rate as a multiple of what section 2 sustained. */
+  overloadSeconds: number;
+  overloadFactor: number;
   queryIterations: number;
   referenceIterations: number;
   partitions: number;
@@ -39,6 +42,8 @@ export const USAGE = `npm run bench -- [options]
   --insert-batch N         rows per INSERT in the limit section (default 10000)
   --freshness-seconds N    duration of the freshness phase (default 20)
   --freshness-batch N      events per request in the freshness phase (default 100)
+  --overload-seconds N     duration of the overload phase (default 60)
+  --overload-factor N      overload rate as a multiple of the embedded rate measured (default 10)
   --query-iterations N     timed requests per query at 1 client; ×3 per client at 32 (default 30)
   --reference-iterations N timed reference scans per query at 1 client (default 5)
   --partitions N           Kafka partitions per topic in the distributed section (default 6)
@@ -70,6 +75,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       'insert-batch': { type: 'string' },
       'freshness-seconds': { type: 'string' },
       'freshness-batch': { type: 'string' },
+      'overload-seconds': { type: 'string' },
+      'overload-factor': { type: 'string' },
       'query-iterations': { type: 'string' },
       'reference-iterations': { type: 'string' },
       partitions: { type: 'string' },
@@ -99,6 +106,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     insertBatch: positive('insert-batch', values['insert-batch'], 10_000),
     freshnessSeconds: positive('freshness-seconds', values['freshness-seconds'], 20),
     freshnessBatch: positive('freshness-batch', values['freshness-batch'], 100),
+    overloadSeconds: positive('overload-seconds', values['overload-seconds'], 60),
+    overloadFactor: positive('overload-factor', values['overload-factor'], 10),
     queryIterations: positive('query-iterations', values['query-iterations'], 30),
     referenceIterations: positive('reference-iterations', values['reference-iterations'], 5),
     partitions: positive('partitions', values.partitions, 6),

@@ -61,6 +61,19 @@ export function buildFigures(results: SectionResults): Figure[] {
     }
   }
 
+  const o = embedded?.overload;
+  if (o) {
+    figures.push({
+      section: '7 overload',
+      metric: `2xx events stored while offered ${o.factor}× the rate of 2`,
+      value: o.goodputEventsPerS,
+      unit: 'events/s',
+      vsLimit: vsLimit(o.goodputEventsPerS),
+      note: `${fmt(o.targetEventsPerS)} events/s offered for ${o.seconds} s: ${fmt(o.accepted.requests)} requests 2xx, ${fmt(o.refused.requests)} 503 overloaded (refusal p95 ${o.refusal.p95} ms), ${o.timedOut.requests} timed out, ${o.other.requests} other; exact ${o.exact}`,
+    });
+    figures.push({ section: '7 overload', metric: 'p95 request → 2xx while overloaded', value: o.ack2xx.p95, unit: 'ms', note: `p50 ${o.ack2xx.p50} ms; admission bounds INGEST_MAX_PENDING_EVENTS / INGEST_MAX_CONCURRENT_REQUESTS at their defaults` });
+  }
+
   failed('3 distributed', results.distributed);
   if (dist) {
     const p = (name: string) => dist.processes.find((x) => x.name === name);
@@ -104,6 +117,7 @@ export function buildFigures(results: SectionResults): Figure[] {
   if (embedded) {
     mem('during 2', 'all-in-one (embedded)', embedded.pipelinePeakRssMiB);
     if (embedded.freshness) mem('during 2 and 4', 'all-in-one (embedded)', embedded.freshness.pipelinePeakRssMiB);
+    if (embedded.overload) mem('during 7 (overload)', 'all-in-one (embedded)', embedded.overload.pipelinePeakRssMiB);
   }
   if (dist) for (const p of dist.processes) if (p.name !== 'producer (bench)') mem('during 3', p.name, p.peakRssMiB);
   if (queries) mem(`during 5's API queries (bench load on the same process: bulk load ${fmt(queries.loadPeakRssMiB)} MiB, reference scans ${fmt(queries.referencePeakRssMiB)} MiB)`, 'all-in-one (queries)', queries.pipelinePeakRssMiB);
@@ -124,6 +138,9 @@ export function collectWarnings(results: SectionResults, ctx: { loadBefore: numb
   if (embedded?.freshness && !embedded.freshness.exact) w.push('INEXACT freshness: traces count does not match the events sent');
   if (embedded?.freshness && (embedded.freshness.errors > 0 || embedded.freshness.neverVisible > 0)) w.push(`freshness: ${embedded.freshness.errors} errors, ${embedded.freshness.neverVisible} events never visible within 30 s`);
   if (embedded?.freshness && embedded.freshness.achievedEventsPerS < embedded.freshness.targetEventsPerS * 0.9) w.push(`freshness: only ${embedded.freshness.achievedEventsPerS} of the ${embedded.freshness.targetEventsPerS} events/s asked for were sent (pipeline or loader fell behind)`);
+  const o = embedded?.overload;
+  if (o && !o.exact) w.push(`INEXACT overload: ${o.stored} rows in traces, expected ${o.expectedStored} (the events answered 2xx)${o.timedOut.events > 0 ? ` to ${o.expectedStored + o.timedOut.events} with the timed-out ones` : ''}`);
+  if (o && (o.other.requests > 0 || o.refused.withoutRetryAfter > 0)) w.push(`overload: ${o.other.requests} answers neither 2xx nor 503 (${o.other.sample.join(' | ')}), ${o.refused.withoutRetryAfter} 503s without Retry-After`);
   if (dist && !dist.exact) w.push(`INEXACT distributed: counts ${JSON.stringify(dist.counts)} for ${dist.events} events${dist.agedOut.raw + dist.agedOut.enriched > 0 ? ' (the mock broker dropped old data)' : ''}`);
   if (dist && dist.dlqMessages > 0) w.push(`distributed: ${dist.dlqMessages} messages in the DLQ`);
   if (queries && !queries.check.exact) w.push(`INEXACT queries: API total ${queries.check.apiRequests} vs ${queries.check.tracesInRange} traces in range, ${queries.rows} generated`);

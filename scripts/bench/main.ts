@@ -72,13 +72,15 @@ function runSection(label: string, script: string, options: object): Promise<Rec
 }
 
 const skip = new Set<SectionName>(opts.skip);
-if (skip.has('embedded') && !skip.has('freshness')) {
-  process.stderr.write('note: freshness runs at half the embedded rate, so it is skipped with embedded\n');
+if (skip.has('embedded') && !(skip.has('freshness') && skip.has('overload'))) {
+  process.stderr.write('note: freshness and overload run at a multiple of the embedded rate, so they are skipped with embedded\n');
   skip.add('freshness');
+  skip.add('overload');
 }
 const plan: { name: keyof SectionResults; label: string; script: string; options: object }[] = [];
 if (!skip.has('limit')) plan.push({ name: 'limit', label: '1 limit', script: 'section-limit.ts', options: opts });
-if (!skip.has('embedded')) plan.push({ name: 'embedded', label: skip.has('freshness') ? '2 embedded' : '2+4 embedded, freshness', script: 'section-embedded.ts', options: { ...opts, freshness: !skip.has('freshness') } });
+const embeddedLabel = ['2 embedded', skip.has('freshness') ? '' : '4 freshness', skip.has('overload') ? '' : '7 overload'].filter(Boolean).join(', ');
+if (!skip.has('embedded')) plan.push({ name: 'embedded', label: embeddedLabel, script: 'section-embedded.ts', options: { ...opts, freshness: !skip.has('freshness'), overload: !skip.has('overload') } });
 if (!skip.has('distributed')) plan.push({ name: 'distributed', label: '3 distributed', script: 'section-distributed.ts', options: opts });
 if (!skip.has('queries')) plan.push({ name: 'queries', label: '5 queries', script: 'section-queries.ts', options: opts });
 

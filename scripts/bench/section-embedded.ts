@@ -14,11 +14,12 @@ import { tempDir } from '../../test/helpers/temp-dir.ts';
 import type { BenchOptions } from './args.ts';
 import { countsAre, rowCounts, SERVICE_PASSWORD, SERVICE_USER, type ChTarget, type RowCounts } from './ch.ts';
 import { benchEvents, requestBodies } from './events.ts';
+import { overload, type OverloadResult } from './overload.ts';
 import { summarizeProfile, type CpuProfile, type ProfileSummary } from './profile.ts';
 import { procMemory, progress, REPO, runSectionMain, sectionOptions, sleep, startNode } from './proc.ts';
 import { rate, summarize, type LatencySummary } from './stats.ts';
 
-type Options = BenchOptions & { freshness: boolean };
+type Options = BenchOptions & { freshness: boolean; overload: boolean };
 
 export interface EmbeddedResult {
   events: number;
@@ -38,6 +39,7 @@ export interface EmbeddedResult {
   pipelinePeakRssMiB: number;
   loaderPeakRssMiB: number;
   freshness?: FreshnessResult;
+  overload?: OverloadResult;
   profile?: { file: string; summary: ProfileSummary };
 }
 
@@ -150,6 +152,11 @@ runSectionMain(async (): Promise<EmbeddedResult> => {
     };
 
     if (opts.freshness) result.freshness = await freshness(opts, api, ch, eventsPerS / 2, expected, () => pipeline.peakRssMiB());
+    if (opts.overload) {
+      const before = (await rowCounts(ch)).traces;
+      pipeline.resetPeakRss();
+      result.overload = await overload(opts, api, ch, eventsPerS, before, () => pipeline.peakRssMiB());
+    }
 
     progress('embedded: stopping the pipeline', true);
     const exit = await pipeline.stop('SIGTERM', 60_000);

@@ -65,9 +65,9 @@ export const configSchema = z.object({
   INGEST_PUBLISH_FORMAT: z.enum(['avro', 'json']).default('avro'),
   INGEST_ACK_TIMEOUT_MS: int(15_000, 100),
   /** Past this many events handed to the bus and not yet stored/acked, new requests get 503 overloaded + Retry-After. */
-  INGEST_MAX_PENDING_EVENTS: int(20_000, 1, 10_000_000),
+  INGEST_MAX_PENDING_EVENTS: int(10_000, 1, 10_000_000),
   /** Past this many requests being received, parsed or published, new ones get 503 overloaded + Retry-After. */
-  INGEST_MAX_CONCURRENT_REQUESTS: int(128, 1, 100_000),
+  INGEST_MAX_CONCURRENT_REQUESTS: int(64, 1, 100_000),
 
   EVALS_FILE: str('schemas/evals/evals.example.json'),
   EVALUATOR_GROUP: str('llm-evaluator'),

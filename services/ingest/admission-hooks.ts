@@ -1,27 +1,40 @@
 import type { FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
 import { HttpErrors, sendHttpError } from '../core/http-errors.ts';
 import type { Logger } from '../core/logger.ts';
-import type { Admission } from './admission.ts';
+import type { Admission, AdmissionTicket } from './admission.ts';
 
 /** Seconds an overloaded ingest asks a client to wait: short, the backlog drains in about that. */
 export const OVERLOADED_RETRY_AFTER_SECONDS = '1';
 
-const admitted = new WeakSet<FastifyRequest>();
+const tickets = new WeakMap<FastifyRequest, AdmissionTicket>();
+
+/** The admitted request's ticket (none on a route without admission). */
+export function ticketOf(request: FastifyRequest): AdmissionTicket | undefined {
+  return tickets.get(request);
+}
+
+/** Answers 503 `overloaded` + Retry-After, saying which bound was reached. */
+export function sendOverloaded(reply: FastifyReply, admission: Admission): FastifyReply {
+  return sendHttpError(reply.header('retry-after', OVERLOADED_RETRY_AFTER_SECONDS), HttpErrors.OVERLOADED, `ingest is overloaded: ${admission.describe()}; retry after ${OVERLOADED_RETRY_AFTER_SECONDS} s`);
+}
 
 /**
  * Route hooks that put a route behind `admission`: a request beyond its bounds is answered
- * 503 `overloaded` + `Retry-After` before its body is read; an admitted one is counted
- * until it is answered or the client goes away.
+ * 503 `overloaded` + `Retry-After` from its headers, before its body is parsed (Node
+ * discards the unread body, so the connection stays usable for the retry); an admitted one
+ * is counted until it is answered or its client goes away.
  */
 export function admissionHooks(admission: Admission, log: Logger): Pick<RouteShorthandOptions, 'onRequest' | 'onResponse' | 'onRequestAbort'> {
   let lastWarnAt = 0;
-  function leave(request: FastifyRequest): void {
-    if (admitted.delete(request)) admission.done();
-  }
+  const leave = (request: FastifyRequest) => {
+    tickets.get(request)?.done();
+    tickets.delete(request);
+  };
   return {
     onRequest(request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) {
-      if (admission.tryEnter()) {
-        admitted.add(request);
+      const ticket = admission.tryEnter(Number(request.headers['content-length']) || 0);
+      if (ticket) {
+        tickets.set(request, ticket);
         return done();
       }
       const now = Date.now();
@@ -29,9 +42,7 @@ export function admissionHooks(admission: Admission, log: Logger): Pick<RouteSho
         lastWarnAt = now;
         log.warn({ ...admission.counters() }, `ingest overloaded, answering 503: ${admission.describe()}`);
       }
-      // Close the connection: its unread body is not worth reading on an overloaded server.
-      reply.header('retry-after', OVERLOADED_RETRY_AFTER_SECONDS).header('connection', 'close');
-      sendHttpError(reply, HttpErrors.OVERLOADED, `ingest is overloaded: ${admission.describe()}; retry after ${OVERLOADED_RETRY_AFTER_SECONDS} s`);
+      sendOverloaded(reply, admission);
     },
     onResponse(request: FastifyRequest, _reply: FastifyReply, done: () => void) {
       leave(request);

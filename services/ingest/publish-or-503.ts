@@ -3,7 +3,7 @@ import type { EventBus, OutgoingMessage } from '../core/bus/event-bus.ts';
 import { HttpErrors, sendHttpError } from '../core/http-errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Admission } from './admission.ts';
-import { OVERLOADED_RETRY_AFTER_SECONDS } from './admission-hooks.ts';
+import { sendOverloaded, ticketOf } from './admission-hooks.ts';
 
 /** Seconds a client is asked to wait (Retry-After) after a 503. */
 export const RETRY_AFTER_SECONDS = '5';
@@ -34,10 +34,10 @@ export interface PublishBatch {
  * (the handler then returns `reply`).
  */
 export async function publishOr503(reply: FastifyReply, target: PublishTarget, batch: PublishBatch): Promise<boolean> {
-  const release = target.admission?.hold(batch.messages.length);
+  const ticket = target.admission ? ticketOf(reply.request) : undefined;
+  const release = ticket?.hold(batch.messages.length);
   if (release === null) {
-    const why = target.admission!.describe();
-    sendHttpError(reply.header('retry-after', OVERLOADED_RETRY_AFTER_SECONDS), HttpErrors.OVERLOADED, `ingest is overloaded: ${why}; retry after ${OVERLOADED_RETRY_AFTER_SECONDS} s`);
+    sendOverloaded(reply, target.admission!);
     return false;
   }
   const publishing = target.bus.publish(target.topic, batch.messages);
