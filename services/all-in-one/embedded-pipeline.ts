@@ -48,8 +48,9 @@ export interface EmbeddedOptions {
 export async function startEmbeddedPipeline(config: Config, log: Logger, options: EmbeddedOptions = {}): Promise<EmbeddedPipeline> {
   const env = options.env ?? {};
   const auth = authFromConfig(config, log); // a non-loopback HOST without keys refuses to start, before anything runs
-  // One registry for every stage of this process: what one stage encodes, the next reads back without decoding.
-  const registry = loadAvroRegistry(undefined, { rememberEncoded: true });
+  // One registry for every stage of this process: what one stage encodes, the next reads
+  // back without decoding, and no Avro bytes are made unless a dead letter needs them.
+  const registry = loadAvroRegistry(undefined, { rememberEncoded: true, encodeOnDemand: true });
   const pricer = pricerFromConfig(config);
   const bus = createMemoryBus({ waitForConsumers: true, requireConsumers: true, partitions: config.EMBEDDED_BUS_PARTITIONS, log: log.child({ component: 'bus' }), defaultMaxBatchSize: config.ENRICHER_BATCH_SIZE });
   // Built before anything opens: a bad REDACT_* variable or eval rule stops the start here.

@@ -326,7 +326,7 @@ export function createWriter(deps: WriterDeps): Writer {
   async function writeDeadLetters(batch: Batch): Promise<void> {
     const first = batch.messages[0].offset;
     const last = batch.messages[batch.messages.length - 1].offset;
-    const rows = batch.messages.map(toDlqRow);
+    const rows = batch.messages.map((m) => toDlqRow(m, deps.registry.bytes));
     await deps.store.insert('dlq', rows, { dedupToken: batchToken(tokenGroup, batch.topic, batch.partition, Number(first), Number(last)) });
     stats.dlqRows += rows.length;
   }
@@ -378,7 +378,10 @@ export function createWriter(deps: WriterDeps): Writer {
   };
 }
 
-/** What a delivery weighs for the group's byte limit: its messages as they came. */
+/**
+ * What a delivery weighs for the group's byte limit: its messages as they came. (In process,
+ * values encoded on demand weigh nothing; the row limit cuts those inserts.)
+ */
 function messageBytes(messages: readonly BusMessage[]): number {
   let n = 0;
   for (const m of messages) n += m.value.length;

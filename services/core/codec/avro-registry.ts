@@ -22,6 +22,14 @@ export interface AvroRegistry {
   encode(subject: string, value: unknown): Buffer;
   /** Decode a Confluent-framed buffer into the subject's newest (reader) schema. */
   decode(subject: string, buf: Buffer): unknown;
+  /**
+   * The Confluent-framed bytes of `buf`: with `encodeOnDemand`, a Buffer `encode` returned
+   * holds no bytes until asked here (then encoded once); any other Buffer is returned as
+   * it is. Whatever writes a message's bytes somewhere (the DLQ table, a file) asks here.
+   */
+  bytes(buf: Buffer): Buffer;
+  /** Whether `buf` came from this registry's `encode` and is remembered (rememberEncoded). */
+  remembers(buf: Buffer): boolean;
   latestId(subject: string): number;
   type(subject: string): avro.Type;
 }
@@ -39,6 +47,13 @@ export interface RegistryOptions {
    * (Kafka, a file, a copy) is decoded as usual. Default false.
    */
   rememberEncoded?: boolean;
+  /**
+   * With rememberEncoded, in a process where no stage reads the bytes of what another
+   * stage encoded (the embedded pipeline): `encode` returns an empty placeholder Buffer
+   * and defers the Avro encoding until `bytes()` asks for it, which only a dead letter
+   * ever does. Values are still deep-frozen. Default false.
+   */
+  encodeOnDemand?: boolean;
 }
 
 /** Freezes a value and every plain object / array inside it (values from `encode`). */
@@ -50,7 +65,8 @@ export function deepFreeze<T>(value: T): T {
 
 export function loadAvroRegistry(dir: string = DEFAULT_SCHEMA_DIR, options: RegistryOptions = {}): AvroRegistry {
   let scratch = Buffer.allocUnsafe(64 * 1024);
-  const remembered = options.rememberEncoded ? new WeakMap<Buffer, { subject: string; value: unknown }>() : null;
+  const remembered = options.rememberEncoded ? new WeakMap<Buffer, { subject: string; value: unknown; bytes?: Buffer }>() : null;
+  const onDemand = remembered !== null && options.encodeOnDemand === true;
   const file = JSON.parse(readFileSync(join(dir, 'registry.json'), 'utf8')) as RegistryFile;
   const byId = new Map<number, { subject: string; type: avro.Type }>();
   const latest = new Map<string, { id: number; type: avro.Type }>();
@@ -73,23 +89,41 @@ export function loadAvroRegistry(dir: string = DEFAULT_SCHEMA_DIR, options: Regi
     return r;
   }
 
+  function encodeNow(subject: string, value: unknown): Buffer {
+    const { id, type } = reader(subject);
+    // Encoded straight after the header in a scratch buffer (grown when too small), then
+    // copied out once.
+    let end = type.encode(value, scratch, HEADER_BYTES);
+    if (end < 0) {
+      scratch = Buffer.allocUnsafe(Math.max(scratch.length * 2, scratch.length - end));
+      end = type.encode(value, scratch, HEADER_BYTES);
+    }
+    const out = Buffer.allocUnsafe(end);
+    scratch.copy(out, 0, 0, end);
+    out[0] = MAGIC_BYTE;
+    out.writeUInt32BE(id, 1);
+    return out;
+  }
+
   return {
     encode(subject, value) {
-      const { id, type } = reader(subject);
-      // Encoded straight after the header in a scratch buffer (grown when too small), then
-      // copied out once.
-      let end = type.encode(value, scratch, HEADER_BYTES);
-      if (end < 0) {
-        scratch = Buffer.allocUnsafe(Math.max(scratch.length * 2, scratch.length - end));
-        end = type.encode(value, scratch, HEADER_BYTES);
+      if (onDemand) {
+        reader(subject); // an unknown subject fails here, as it would encoding
+        const placeholder = Buffer.alloc(0);
+        remembered!.set(placeholder, { subject, value: deepFreeze(value) });
+        return placeholder;
       }
-      const out = Buffer.allocUnsafe(end);
-      scratch.copy(out, 0, 0, end);
-      out[0] = MAGIC_BYTE;
-      out.writeUInt32BE(id, 1);
+      const out = encodeNow(subject, value);
       remembered?.set(out, { subject, value: deepFreeze(value) });
       return out;
     },
+    bytes(buf) {
+      const known = remembered?.get(buf);
+      if (known === undefined || buf.length > 0) return buf;
+      known.bytes ??= encodeNow(known.subject, known.value);
+      return known.bytes;
+    },
+    remembers: (buf) => remembered?.has(buf) ?? false,
     decode(subject, buf) {
       const known = remembered?.get(buf);
       if (known !== undefined && known.subject === subject) return known.value;

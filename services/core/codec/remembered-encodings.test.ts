@@ -74,3 +74,27 @@ test('encode: values larger than the scratch buffer, and the buffers are indepen
   assert.equal((decodeRawTrace(registry, b) as TraceEvent).input?.length, 300_000);
   assert.equal((decodeRawTrace(registry, a) as TraceEvent).trace_id, 'mem-small', 'a later encode did not overwrite an earlier buffer');
 });
+
+test('encodeOnDemand: encode makes no bytes; stages read the object back; bytes() encodes once, exactly as encode would', () => {
+  const lazy = loadAvroRegistry(undefined, { rememberEncoded: true, encodeOnDemand: true });
+  const eager = loadAvroRegistry();
+  const event = validEvent({ trace_id: 'mem-lazy' });
+  const buf = encodeRawTraceAvro(lazy, event);
+  assert.equal(buf.length, 0, 'no Avro bytes made');
+  assert.ok(lazy.remembers(buf));
+  assert.equal(decodeRawTrace(lazy, buf), event, 'the very object');
+  const bytes = lazy.bytes(buf);
+  assert.deepEqual(bytes, encodeRawTraceAvro(eager, validEvent({ trace_id: 'mem-lazy' })), 'the bytes encode would have made');
+  assert.equal(lazy.bytes(buf), bytes, 'encoded once');
+  assert.deepEqual(plain(decodeRawTrace(eager, bytes)), plain(event));
+
+  const e = enriched(validEvent({ trace_id: 'mem-lazy-2' }));
+  const ebuf = encodeEnriched(lazy, e);
+  assert.equal(decodeEnriched(lazy, ebuf), e);
+  assert.deepEqual(plain(decodeEnriched(eager, lazy.bytes(ebuf))), plain(e));
+  // A Buffer the registry did not make is its own bytes, and an empty one is still refused.
+  const other = Buffer.from('{"a":1}');
+  assert.equal(lazy.bytes(other), other);
+  assert.throws(() => decodeRawTrace(lazy, Buffer.alloc(0)), /empty message/);
+  assert.throws(() => lazy.encode('no-such-subject', {}), /unknown Avro subject/);
+});

@@ -13,6 +13,8 @@ const OPEN_BRACE = 0x7b;
  * JSON (first non-blank byte `{`). Returns the unvalidated event object.
  */
 export function decodeRawTrace(registry: AvroRegistry, value: Buffer): unknown {
+  // Encoded by another stage of this process (possibly without bytes: encodeOnDemand).
+  if (registry.remembers(value)) return registry.decode(RAW_SUBJECT, value);
   if (value.length === 0) throw new PipelineError(ErrorCodes.DECODE_FAILED, 'empty message');
   if (isConfluentFramed(value)) return registry.decode(RAW_SUBJECT, value);
   if (firstNonBlank(value) === OPEN_BRACE) {
