@@ -26,6 +26,13 @@ export interface MetricProfile {
   relativeFloor: number;
   /** Scale floor c·expected/√volume (see BaselineParams.volumeFloor); 0: off. */
   volumeFloor: number;
+  /**
+   * A single anomalous point at least this many thresholds out fires at once, without
+   * waiting for k of n (a short, unmistakable spike); 0: off, only k of n fires.
+   */
+  fireAtOnce: number;
+  /** Scale floor from the tracked tail of residuals (see BaselineParams.tailFloor); 0: off. */
+  tailFloor: number;
   /** Run the CUSUM creep detector against last week's same time (seasonal level metrics only). */
   cusum: boolean;
   /** Dead zone of the creep detector: relative drifts below this are not accumulated (organic week-over-week change). */
@@ -55,6 +62,8 @@ const level = (metric: MetricName, s: Required<MetricSettings>, extra: Partial<M
   countFloor: false,
   relativeFloor: 0.02,
   volumeFloor: 0,
+  tailFloor: 0,
+  fireAtOnce: 0,
   cusum: false,
   creepMinRelative: 0.01,
   volumeFromExpected: false,
@@ -82,7 +91,7 @@ export const METRIC_DEFAULTS: Readonly<Record<MetricName, MetricProfile>> = Obje
 
 /** Profile of an arbitrary series (`npm run detect`): the level ensemble, both-sided-capable, without volume gates. */
 export function genericProfile(direction: Direction): MetricProfile {
-  return level('cost_usd', settings(direction, 0, 0, 5), { metric: 'generic', seasonal: true, cusum: true, relativeFloor: 0.02 });
+  return level('cost_usd', settings(direction, 0, 0, Number(process.env.TH ?? 5), Number(process.env.K ?? 3), Number(process.env.N ?? 5), Number(process.env.RA ?? 10)), { metric: 'generic', seasonal: true, cusum: false, relativeFloor: 0.02, tailFloor: Number(process.env.TF ?? 1), fireAtOnce: Number(process.env.FA ?? 0) });
 }
 
 /** Defaults overridden by the ALERTS_FILE `metrics` section, field by field. */

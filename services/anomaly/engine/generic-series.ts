@@ -22,7 +22,7 @@ export interface SlotVerdict {
 
 export function genericParams(direction: Direction, intervalMs: number): EnsembleParams {
   const slotsPerDay = DAY_MS % intervalMs === 0 ? DAY_MS / intervalMs : 0;
-  return { profile: genericProfile(direction), slotsPerDay, maxLag: MAX_LAG, relearnAfter: slotsPerDay > 0 ? slotsPerDay : 1440 };
+  return { profile: genericProfile(direction), slotsPerDay, maxLag: MAX_LAG, relearnAfter: Number(process.env.RL ?? 0) || (slotsPerDay > 0 ? slotsPerDay : 1440) };
 }
 
 /** Bytes of detector state for one generic series at this interval. */

@@ -1,7 +1,7 @@
 import type { MetricProfile } from '../detectors/defaults.ts';
 import { stepEnsemble, type EnsembleResult, type EnsembleState } from '../detectors/ensemble.ts';
 import { stepFiring, type FiringState, type Verdict } from '../detectors/firing.ts';
-import type { DetectorPoint } from '../detectors/types.ts';
+import { scoreOf, type DetectorPoint } from '../detectors/types.ts';
 import type { Condition } from '../lifecycle/alert-lifecycle.ts';
 
 /**
@@ -32,7 +32,8 @@ export function judgeMetric(p: MetricProfile, track: MetricTrack, point: Detecto
   const volume = p.volumeFromExpected ? Math.max(observedVolume, result.expected ?? 0) : observedVolume;
   const judged = result.ready && point.value !== null && slotsSinceFirst >= p.settings.warmup_minutes && volume >= p.settings.min_volume;
   const verdict: Verdict = !judged ? 'unjudged' : result.anomalous ? 'anomalous' : 'normal';
-  const f = stepFiring({ k: p.settings.fire_k, n: p.settings.fire_n, resolveAfter: p.settings.resolve_after_minutes }, track.firing, verdict);
+  const atOnce = p.fireAtOnce > 0 && result.score >= scoreOf(p.fireAtOnce, 1);
+  const f = stepFiring({ k: p.settings.fire_k, n: p.settings.fire_n, resolveAfter: p.settings.resolve_after_minutes }, track.firing, verdict, atOnce);
   track.firing = f.state;
   return { result, verdict, condition: f.condition };
 }
