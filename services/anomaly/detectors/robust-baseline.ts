@@ -147,16 +147,17 @@ const SCALE_EVERY = 5;
 
 /** Quantile tracked by the tail floor, and the multiplicative step of its tracker. */
 const TAIL_Q = 0.99;
-const TAIL_STEP = 0.05;
+const TAIL_STEP = Number(process.env.TST ?? 0.05);
 
 /**
  * Multiplicative stochastic quantile tracker: up by TAIL_STEP·q when exceeded, down by
  * TAIL_STEP·(1 − q) otherwise, so it settles where P(x > tail) = 1 − q; about 1/(TAIL_STEP·(1−q)) = 2 000
  * points of memory. Scale-free (works for any unit) and O(1).
  */
-function trackTail(tail: number, x: number): number {
+function trackTail(tail: number, x: number, accepted: boolean): number {
   if (!(tail > 0)) return x > 0 ? x : tail === tail ? tail : 0;
-  return x > tail ? tail * (1 + TAIL_STEP * TAIL_Q) : tail * (1 - TAIL_STEP * (1 - TAIL_Q));
+  const step = accepted ? TAIL_STEP : TAIL_STEP * Number(process.env.TS ?? 0.2);
+  return x > tail ? tail * (1 + step * TAIL_Q) : tail * (1 - step * (1 - TAIL_Q));
 }
 
 /** MAD of recent residuals (or, with too few yet, of the window's values), times 1.4826. */
@@ -273,8 +274,12 @@ export const robustBaseline: Detector<BaselineState, BaselineParams, BaselineRes
         s.resid[s.residNext] = v - result.expected;
         s.residNext = (s.residNext + 1) % s.resid.length;
         s.residCount = Math.min(s.residCount + 1, s.resid.length);
-        if (s.p.tailFloor > 0) s.tail = trackTail(s.tail, Math.abs(v - result.expected));
       }
+      // every judged point, anomalous ones included (a series whose every burst is
+      // "anomalous" against a zero MAD must still learn how large its bursts are; the
+      // tracker moves by steps, so a long incident raises it by at most TAIL_STEP a point);
+      // exact-zero residuals (a flat stretch) say nothing about how large a burst is
+      if (s.p.tailFloor > 0 && result.expected !== null && v !== result.expected) s.tail = trackTail(s.tail, Math.abs(v - result.expected), accept);
     }
     // remember the level for windows that run empty (a long incident, a night without events)
     if (Number.isFinite(result.level)) s.level = result.level;
