@@ -4,19 +4,24 @@ import { judgeGenericSeries } from './engine/generic-series.ts';
 import type { Direction } from './types.ts';
 
 /**
- * `npm run detect -- --input series.csv [--direction up|down|both] [--interval 1m]`:
- * runs the service's default level detector (the same ensemble code, with the generic
- * profile of detectors/defaults.ts) over one CSV series and prints, for every input row,
- * `timestamp,value,score,is_anomaly`. For trying the detector on your own data, or
- * checking what it would have said about last month.
+ * `npm run detect -- --input series.csv [--direction up|down|both] [--interval 1m] [--aggregate mean|max|sum]`:
+ * runs the service's judging code (engine/judge-metric.ts: the same ensemble and k-of-n
+ * firing, with the generic profile of detectors/defaults.ts) over one CSV series and
+ * prints `timestamp,value,score,is_anomaly,would_alert` per slot with data. For trying
+ * the detector on your own data, or checking what it would have said about last month.
  *
  * Input: `timestamp,value` lines, header optional; timestamps ISO-8601 or epoch seconds
- * / milliseconds, ascending, at any regular spacing (inferred as the median gap unless
- * `--interval` is given); daily and weekly seasonality are used when the interval
- * divides a day. Output rows are per point: `is_anomaly` is the detector's verdict for
- * that point (the service additionally requires k of n anomalous minutes before it
- * alerts), `score` is 0..1 with 0.5 at the threshold, 0 while the detector warms up.
- * Errors name the file and line (`series.csv:17: value "abc" is not a number`) and exit 2.
+ * / milliseconds in any order. Rows are bucketed onto the interval (the median gap unless
+ * `--interval` is given; engine/bucketing.ts): repeated, out-of-order and jittered
+ * timestamps merge into their slot (`--aggregate`: mean by default, max for tail gauges
+ * such as latency, sum for counts and cost), gaps stay missing; one line on stderr says
+ * how many rows were merged and slots missing. Real files are never refused for their
+ * timestamps. Daily and weekly seasonality are used when the interval divides a day.
+ * `is_anomaly` is the ensemble's raw verdict for the slot, `would_alert` whether the
+ * service would be alerting at that slot (k of n, fire at once, clean period); `score`
+ * is 0..1 with 0.5 at the threshold, 0 while the detector warms up. A merged slot prints
+ * the slot's time, a slot of one row that row's timestamp text. Errors name the file
+ * and line (`series.csv:17: value "abc" is not a number`) and exit 2.
  */
 
 export class CliError extends Error {}

@@ -147,7 +147,9 @@ const SCALE_EVERY = 5;
 
 /** Quantile tracked by the tail floor, and the multiplicative step of its tracker. */
 const TAIL_Q = 0.99;
-const TAIL_STEP = Number(process.env.TST ?? 0.05);
+const TAIL_STEP = 0.05;
+/** Share of the step for points judged anomalous (they still teach the burst size, slowly). */
+const TAIL_STEP_ANOMALOUS = 0.2;
 
 /**
  * Multiplicative stochastic quantile tracker: up by TAIL_STEP·q when exceeded, down by
@@ -156,7 +158,7 @@ const TAIL_STEP = Number(process.env.TST ?? 0.05);
  */
 function trackTail(tail: number, x: number, accepted: boolean): number {
   if (!(tail > 0)) return x > 0 ? x : tail === tail ? tail : 0;
-  const step = accepted ? TAIL_STEP : TAIL_STEP * Number(process.env.TS ?? 0.2);
+  const step = accepted ? TAIL_STEP : TAIL_STEP * TAIL_STEP_ANOMALOUS;
   return x > tail ? tail * (1 + step * TAIL_Q) : tail * (1 - step * (1 - TAIL_Q));
 }
 

@@ -14,6 +14,13 @@ import { judgeMetric, type MetricTrack } from './judge-metric.ts';
 /** Longest seasonal lag kept (slots): a week of 30-second data; longer lags are dropped. */
 const MAX_LAG = 20_160;
 
+/**
+ * A change that stays anomalous for this many slots becomes the new normal (the alert
+ * resolves): two hours of minutes. A day (the service's default) kept a level shift
+ * firing for 1,440 points; on the KPI series 120 and 240 score alike, 1,440 far worse.
+ */
+const LEVEL_SHIFT_SLOTS = 120;
+
 export interface SlotVerdict {
   score: number;
   anomalous: boolean;
@@ -22,7 +29,7 @@ export interface SlotVerdict {
 
 export function genericParams(direction: Direction, intervalMs: number): EnsembleParams {
   const slotsPerDay = DAY_MS % intervalMs === 0 ? DAY_MS / intervalMs : 0;
-  return { profile: genericProfile(direction), slotsPerDay, maxLag: MAX_LAG, relearnAfter: Number(process.env.RL ?? 0) || (slotsPerDay > 0 ? slotsPerDay : 1440) };
+  return { profile: genericProfile(direction), slotsPerDay, maxLag: MAX_LAG, relearnAfter: LEVEL_SHIFT_SLOTS };
 }
 
 /** Bytes of detector state for one generic series at this interval. */
