@@ -62,7 +62,7 @@ const level = (metric: MetricName, s: Required<MetricSettings>, extra: Partial<M
   countFloor: false,
   relativeFloor: 0.02,
   volumeFloor: 0,
-  tailFloor: 0,
+  tailFloor: 1,
   fireAtOnce: 0,
   cusum: false,
   creepMinRelative: 0.01,
