@@ -102,7 +102,7 @@ export const METRIC_DEFAULTS: Readonly<Record<MetricName, MetricProfile>> = Obje
  *     clean period was 10 false points after each of them).
  */
 export function genericProfile(direction: Direction): MetricProfile {
-  return level('cost_usd', settings(direction, 0, 0, 5, 2, 3, 3), { metric: 'generic', seasonal: true, cusum: false, relativeFloor: 0.02, tailFloor: 1, fireAtOnce: 1.5 });
+  return level('cost_usd', settings(direction, 0, 0, 5, 3, 5, 3), { metric: 'generic', seasonal: true, cusum: false, relativeFloor: 0.02, tailFloor: 0.7, fireAtOnce: 2.5 });
 }
 
 /** Defaults overridden by the ALERTS_FILE `metrics` section, field by field. */
