@@ -95,7 +95,7 @@ export const METRIC_DEFAULTS: Readonly<Record<MetricName, MetricProfile>> = Obje
  * (scripts/detector-eval, delayed point-adjusted F1 on labelled KPI series, checked on a
  * halves split) rather than on the simulator:
  *   - no week-over-week creep CUSUM: real series move week over week by far more than
- *     half-hour standard errors (it was firing on 66 % of all points),
+ *     half-hour standard errors (it kept most points of the KPI series firing),
  *   - the tail floor (heavy-tailed, spiky and mostly-zero series) at 0.7 × the tracked
  *     99th percentile of |residuals| / 2.576,
  *   - the service's 3 of 5, plus: one point 2.5 thresholds out fires at once (real
