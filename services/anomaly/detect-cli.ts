@@ -1,23 +1,27 @@
 import { basename } from 'node:path';
-import { genericProfile } from './detectors/defaults.ts';
-import { ensemble, stepEnsemble } from './detectors/ensemble.ts';
+import { bucketSeries, formatBucketSummary, inferIntervalMs, type Aggregation, type BucketSummary } from './engine/bucketing.ts';
+import { judgeGenericSeries } from './engine/generic-series.ts';
 import type { Direction } from './types.ts';
-import { DAY_MS } from '../core/time.ts';
 
 /**
- * `npm run detect -- --input series.csv [--direction up|down|both] [--interval 1m]`:
- * runs the service's default level detector (the same ensemble code, with the generic
- * profile of detectors/defaults.ts) over one CSV series and prints, for every input row,
- * `timestamp,value,score,is_anomaly`. For trying the detector on your own data, or
- * checking what it would have said about last month.
+ * `npm run detect -- --input series.csv [--direction up|down|both] [--interval 1m] [--aggregate mean|max|sum]`:
+ * runs the service's judging code (engine/judge-metric.ts: the same ensemble and k-of-n
+ * firing, with the generic profile of detectors/defaults.ts) over one CSV series and
+ * prints `timestamp,value,score,is_anomaly,would_alert` per slot with data. For trying
+ * the detector on your own data, or checking what it would have said about last month.
  *
  * Input: `timestamp,value` lines, header optional; timestamps ISO-8601 or epoch seconds
- * / milliseconds, ascending, at any regular spacing (inferred as the median gap unless
- * `--interval` is given); daily and weekly seasonality are used when the interval
- * divides a day. Output rows are per point: `is_anomaly` is the detector's verdict for
- * that point (the service additionally requires k of n anomalous minutes before it
- * alerts), `score` is 0..1 with 0.5 at the threshold, 0 while the detector warms up.
- * Errors name the file and line (`series.csv:17: value "abc" is not a number`) and exit 2.
+ * / milliseconds in any order. Rows are bucketed onto the interval (the median gap unless
+ * `--interval` is given; engine/bucketing.ts): repeated, out-of-order and jittered
+ * timestamps merge into their slot (`--aggregate`: mean by default, max for tail gauges
+ * such as latency, sum for counts and cost), gaps stay missing; one line on stderr says
+ * how many rows were merged and slots missing. Real files are never refused for their
+ * timestamps. Daily and weekly seasonality are used when the interval divides a day.
+ * `is_anomaly` is the ensemble's raw verdict for the slot, `would_alert` whether the
+ * service would be alerting at that slot (k of n, fire at once, clean period); `score`
+ * is 0..1 with 0.5 at the threshold, 0 while the detector warms up. A merged slot prints
+ * the slot's time, a slot of one row that row's timestamp text. Errors name the file
+ * and line (`series.csv:17: value "abc" is not a number`) and exit 2.
  */
 
 export class CliError extends Error {}
@@ -26,9 +30,10 @@ export interface DetectArgs {
   input: string;
   direction: Direction;
   intervalMs: number | null;
+  aggregate: Aggregation;
 }
 
-const USAGE = 'usage: npm run detect -- --input series.csv [--direction up|down|both] [--interval 1m]';
+const USAGE = 'usage: npm run detect -- --input series.csv [--direction up|down|both] [--interval 1m] [--aggregate mean|max|sum]';
 
 /** "1m", "30s", "5min", "1h", "1d", "250ms" → milliseconds. */
 export function parseInterval(text: string): number {
@@ -44,6 +49,7 @@ export function parseArgs(argv: readonly string[]): DetectArgs {
   let input: string | null = null;
   let direction: Direction = 'both';
   let intervalMs: number | null = null;
+  let aggregate: Aggregation = 'mean';
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const eq = a.indexOf('=');
@@ -59,11 +65,16 @@ export function parseArgs(argv: readonly string[]): DetectArgs {
       if (d !== 'up' && d !== 'down' && d !== 'both') throw new CliError(`--direction "${d}" must be up, down or both`);
       direction = d;
     } else if (flag === '--interval') intervalMs = parseInterval(value());
+    else if (flag === '--aggregate') {
+      const g = value();
+      if (g !== 'sum' && g !== 'mean' && g !== 'max') throw new CliError(`--aggregate "${g}" must be sum, mean or max`);
+      aggregate = g;
+    }
     else if (flag === '--help' || flag === '-h') throw new CliError(USAGE);
     else throw new CliError(`unknown argument "${a}"\n${USAGE}`);
   }
   if (input === null) throw new CliError(`--input is required\n${USAGE}`);
-  return { input, direction, intervalMs };
+  return { input, direction, intervalMs, aggregate };
 }
 
 export interface SeriesRow {
@@ -108,54 +119,38 @@ export function parseSeries(text: string, file: string): SeriesRow[] {
     first = false;
     if (ms === null) throw new CliError(`${name}:${line}: timestamp "${ts}" is not ISO-8601 or epoch seconds / milliseconds`);
     if (!Number.isFinite(num)) throw new CliError(`${name}:${line}: value "${val}" is not a number`);
-    const prev = rows[rows.length - 1];
-    if (prev && ms <= prev.ms) throw new CliError(`${name}:${line}: timestamp "${ts}" is not after the previous row's "${prev.timestamp}" (line ${prev.line}); rows must be ascending`);
     rows.push({ line, timestamp: ts, value: val, ms, number: num });
   }
   return rows;
 }
 
-/** Median gap between consecutive rows. */
-export function inferInterval(rows: readonly SeriesRow[]): number {
-  if (rows.length < 2) return 60_000;
-  const gaps = rows.slice(1).map((r, i) => r.ms - rows[i].ms).sort((a, b) => a - b);
-  return gaps[gaps.length >> 1];
-}
-
 export interface DetectedRow {
   timestamp: string;
-  value: string;
+  value: number;
   score: number;
   is_anomaly: boolean;
+  would_alert: boolean;
 }
 
-/** Longest seasonal lag kept (slots): a week of 30-second data; longer lags are dropped. */
-const MAX_LAG = 20_160;
-
-/** Runs the default ensemble over the rows (one result per row). */
-export function detectRows(rows: readonly SeriesRow[], direction: Direction, intervalMs: number, file = 'input'): DetectedRow[] {
-  const name = basename(file);
-  const slotsPerDay = DAY_MS % intervalMs === 0 ? DAY_MS / intervalMs : 0;
-  let state = ensemble.init({ profile: genericProfile(direction), slotsPerDay, maxLag: MAX_LAG, relearnAfter: slotsPerDay > 0 ? slotsPerDay : 1440 });
+/** Buckets the rows onto the interval and judges every slot that has data (one output row per such slot). */
+export function detectRows(rows: readonly SeriesRow[], direction: Direction, intervalMs: number, aggregation: Aggregation = 'mean'): { rows: DetectedRow[]; summary: BucketSummary } {
+  const b = bucketSeries(rows.map((r) => ({ ms: r.ms, value: r.number })), intervalMs, aggregation);
+  const verdicts = judgeGenericSeries(b.values, intervalMs, direction);
   const out: DetectedRow[] = [];
-  let lastSlot = -Infinity;
-  let lastLine = 0;
-  const t0 = rows.length > 0 ? rows[0].ms : 0;
-  for (const r of rows) {
-    const slot = Math.round((r.ms - t0) / intervalMs);
-    if (slot <= lastSlot) throw new CliError(`${name}:${r.line}: timestamp "${r.timestamp}" falls in the same ${intervalMs} ms interval as line ${lastLine}; pass a smaller --interval`);
-    lastSlot = slot;
-    lastLine = r.line;
-    const { state: next, result } = stepEnsemble(state, { index: slot, value: r.number });
-    state = next;
-    out.push({ timestamp: r.timestamp, value: r.value, score: result.score, is_anomaly: result.anomalous });
+  for (let slot = 0; slot < b.values.length; slot++) {
+    const v = verdicts[slot];
+    if (v === null) continue;
+    // a slot of one row keeps that row's timestamp text; merged slots print the slot time
+    const only = b.rowsOf[slot].length === 1 ? rows[b.rowsOf[slot][0]] : null;
+    const timestamp = only && only.ms === b.t0 + slot * intervalMs ? only.timestamp : new Date(b.t0 + slot * intervalMs).toISOString();
+    out.push({ timestamp, value: b.values[slot]!, score: v.score, is_anomaly: v.anomalous, would_alert: v.wouldAlert });
   }
-  return out;
+  return { rows: out, summary: b.summary };
 }
 
 export function formatRows(rows: readonly DetectedRow[]): string {
-  const lines = ['timestamp,value,score,is_anomaly'];
-  for (const r of rows) lines.push(`${r.timestamp},${r.value},${r.score.toFixed(4)},${r.is_anomaly}`);
+  const lines = ['timestamp,value,score,is_anomaly,would_alert'];
+  for (const r of rows) lines.push(`${r.timestamp},${r.value},${r.score.toFixed(4)},${r.is_anomaly},${r.would_alert}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -177,7 +172,10 @@ export function runDetect(argv: readonly string[], io: CliIo): number {
     }
     const rows = parseSeries(text, args.input);
     if (rows.length === 0) throw new CliError(`${basename(args.input)}: no data rows`);
-    io.stdout(formatRows(detectRows(rows, args.direction, args.intervalMs ?? inferInterval(rows), args.input)));
+    const intervalMs = args.intervalMs ?? inferIntervalMs(rows.map((r) => r.ms));
+    const { rows: out, summary } = detectRows(rows, args.direction, intervalMs, args.aggregate);
+    io.stderr(`${basename(args.input)}: ${formatBucketSummary(summary, intervalMs, args.aggregate)}\n`);
+    io.stdout(formatRows(out));
     return 0;
   } catch (err) {
     if (err instanceof CliError) {

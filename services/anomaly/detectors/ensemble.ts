@@ -109,6 +109,7 @@ export function baselineParamsOf(params: EnsembleParams): BaselineParams {
     countFloor: pr.countFloor,
     relativeFloor: pr.relativeFloor,
     volumeFloor: pr.volumeFloor,
+    tailFloor: pr.tailFloor,
   };
 }
 

@@ -39,6 +39,12 @@ describe('firing rule', () => {
     assert.deepEqual(run([A, A, A, U, U, U, U]).slice(-1), ['ok']);
   });
 
+  it('an anomalous verdict marked atOnce fires alone; atOnce on a normal verdict does nothing', () => {
+    assert.equal(stepFiring(P, initialFiring, A, true).condition, 'firing');
+    assert.equal(stepFiring(P, initialFiring, N, true).condition, 'ok');
+    assert.equal(stepFiring(P, initialFiring, A, false).condition, 'pending');
+  });
+
   it('is pure: the input state is not modified', () => {
     const s = stepFiring(P, initialFiring, A).state;
     const copy = JSON.stringify(s);

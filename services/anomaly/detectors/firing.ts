@@ -38,7 +38,8 @@ export interface FiringState {
 
 export const initialFiring: FiringState = Object.freeze({ window: Object.freeze([]) as readonly boolean[], firing: false, clean: 0 });
 
-export function stepFiring(p: FiringParams, s: FiringState, verdict: Verdict): { state: FiringState; condition: Condition } {
+/** `atOnce`: this anomalous verdict alone fires (a point far beyond the threshold), whatever the count. */
+export function stepFiring(p: FiringParams, s: FiringState, verdict: Verdict, atOnce = false): { state: FiringState; condition: Condition } {
   const window = verdict === 'unjudged' ? s.window : [...s.window.slice(Math.max(0, s.window.length - p.n + 1)), verdict === 'anomalous'];
   if (s.firing) {
     const clean = verdict === 'anomalous' ? 0 : s.clean + 1;
@@ -47,6 +48,6 @@ export function stepFiring(p: FiringParams, s: FiringState, verdict: Verdict): {
   }
   let count = 0;
   for (const a of window) if (a) count++;
-  if (count >= p.k) return { state: { window, firing: true, clean: 0 }, condition: 'firing' };
+  if (count >= p.k || (atOnce && verdict === 'anomalous')) return { state: { window, firing: true, clean: 0 }, condition: 'firing' };
   return { state: { window, firing: false, clean: 0 }, condition: count > 0 ? 'pending' : 'ok' };
 }

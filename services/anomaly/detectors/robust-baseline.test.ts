@@ -24,6 +24,27 @@ function daily(days: number, seed: number, noise = 3): number[] {
 }
 
 describe('robust baseline', () => {
+  it('tail floor: on a mostly-zero series its ordinary bursts are not anomalies, a burst far beyond them is', () => {
+    const r = rng(5);
+    // 3 days: zero, with a 1-to-5 burst in ~1 % of minutes; then a burst of 400
+    const values = Array.from({ length: 3 * DAY }, () => (r() < 0.01 ? 1 + Math.floor(r() * 5) : 0));
+    values.push(400);
+    const plain = run({ direction: 'up', threshold: 5 }, values).results;
+    const floored = run({ direction: 'up', threshold: 5, tailFloor: 0.7 }, values).results;
+    const lastDays = (rs: typeof plain): number => rs.slice(DAY, 3 * DAY).filter((x) => x.anomalous).length;
+    const bursts = values.slice(DAY, 3 * DAY).filter((v) => v > 0).length;
+    assert.ok(lastDays(plain) >= bursts * 0.9, `without the floor every burst is an anomaly (${lastDays(plain)} of ${bursts})`);
+    assert.equal(lastDays(floored), 0);
+    assert.ok(floored[floored.length - 1].anomalous, 'the 400 is');
+  });
+
+  it('tail floor changes nothing much on Gaussian noise (the floor is about σ)', () => {
+    const values = daily(2, 8);
+    const { results } = run({ direction: 'both', threshold: 5, tailFloor: 0.7, lags: [DAY] }, values);
+    const last = results[results.length - 1];
+    assert.ok(last.scale > 2 && last.scale < 4.5, `scale ${last.scale} for noise σ 3`);
+  });
+
   it('is not ready without history and flags nothing while learning', () => {
     const { results } = run({ direction: 'up', threshold: 5 }, [1, 1000, 1]);
     assert.ok(results.every((r) => !r.anomalous && r.score === 0));

@@ -64,6 +64,15 @@ export interface BaselineParams {
   volumeFloor?: number;
   /** Valid slots needed in the rolling window (default window / 4). */
   minPoints?: number;
+  /**
+   * Tail floor: the scale is at least `tailFloor` × q / 2.576, q a slowly tracked 99th
+   * percentile of accepted |residuals| (about the last few days). For Gaussian noise this
+   * is the noise σ again and changes nothing; for heavy-tailed, spiky or mostly-flat
+   * series (MAD 0 between bursts) it keeps an ordinary burst from being a 10⁹-σ event:
+   * a point must stand out against the series' own tail, not against its quiet median.
+   * 0: off.
+   */
+  tailFloor?: number;
 }
 
 export interface BaselineState {
@@ -84,6 +93,8 @@ export interface BaselineState {
   /** Current run of zero values (counts): its length and summed expectation. */
   zeroRun: number;
   zeroLambda: number;
+  /** Tracked 99th percentile of accepted |residuals| (NaN before the first). */
+  tail: number;
 }
 
 export interface BaselineResult extends DetectorResult {
@@ -109,6 +120,7 @@ function resolve(p: BaselineParams): Required<BaselineParams> {
     countFloor: p.countFloor ?? false,
     volumeFloor: p.volumeFloor ?? 0,
     minPoints: p.minPoints ?? Math.max(3, Math.floor(window / 4)),
+    tailFloor: p.tailFloor ?? 0,
   };
 }
 
@@ -132,6 +144,23 @@ interface Estimate {
 }
 
 const SCALE_EVERY = 5;
+
+/** Quantile tracked by the tail floor, and the multiplicative step of its tracker. */
+const TAIL_Q = 0.99;
+const TAIL_STEP = 0.05;
+/** Share of the step for points judged anomalous (they still teach the burst size, slowly). */
+const TAIL_STEP_ANOMALOUS = 0.2;
+
+/**
+ * Multiplicative stochastic quantile tracker: up by TAIL_STEP·q when exceeded, down by
+ * TAIL_STEP·(1 − q) otherwise, so it settles where P(x > tail) = 1 − q; about 1/(TAIL_STEP·(1−q)) = 2 000
+ * points of memory. Scale-free (works for any unit) and O(1).
+ */
+function trackTail(tail: number, x: number, accepted: boolean): number {
+  if (!(tail > 0)) return x > 0 ? x : tail === tail ? tail : 0;
+  const step = accepted ? TAIL_STEP : TAIL_STEP * TAIL_STEP_ANOMALOUS;
+  return x > tail ? tail * (1 + step * TAIL_Q) : tail * (1 - step * (1 - TAIL_Q));
+}
 
 /** MAD of recent residuals (or, with too few yet, of the window's values), times 1.4826. */
 function rawScale(s: BaselineState, t: number): number {
@@ -184,7 +213,8 @@ function estimate(s: BaselineState, t: number, volume: number | undefined): Esti
   if (expected < 0 && level >= 0) expected = 0;
 
   const volumeFloor = s.p.volumeFloor > 0 && volume !== undefined ? (s.p.volumeFloor * Math.abs(expected)) / Math.sqrt(Math.max(1, volume)) : 0;
-  const floor = Math.max(s.p.relativeFloor * Math.abs(expected), s.p.absoluteFloor, s.p.countFloor ? Math.sqrt(Math.max(expected, 1)) : 0, volumeFloor);
+  const tailFloor = s.p.tailFloor > 0 && s.tail === s.tail ? (s.p.tailFloor * s.tail) / 2.576 : 0;
+  const floor = Math.max(s.p.relativeFloor * Math.abs(expected), s.p.absoluteFloor, s.p.countFloor ? Math.sqrt(Math.max(expected, 1)) : 0, volumeFloor, tailFloor);
   return { expected, scale: Math.max(raw, floor), rawScale: raw, level };
 }
 
@@ -205,7 +235,7 @@ export const robustBaseline: Detector<BaselineState, BaselineParams, BaselineRes
   init(params) {
     const p = resolve(params);
     const ring = new Float32Array(baselineCapacity(params)).fill(NaN);
-    return { p, ring, resid: new Float32Array(p.window).fill(NaN), residNext: 0, residCount: 0, last: -Infinity, seen: 0, level: NaN, scale: NaN, scaleAt: -Infinity, zeroRun: 0, zeroLambda: 0 };
+    return { p, ring, resid: new Float32Array(p.window).fill(NaN), residNext: 0, residCount: 0, last: -Infinity, seen: 0, level: NaN, scale: NaN, scaleAt: -Infinity, zeroRun: 0, zeroLambda: 0, tail: NaN };
   },
 
   judge(s, point): BaselineResult {
@@ -247,6 +277,11 @@ export const robustBaseline: Detector<BaselineState, BaselineParams, BaselineRes
         s.residNext = (s.residNext + 1) % s.resid.length;
         s.residCount = Math.min(s.residCount + 1, s.resid.length);
       }
+      // every judged point, anomalous ones included (a series whose every burst is
+      // "anomalous" against a zero MAD must still learn how large its bursts are; the
+      // tracker moves by steps, so a long incident raises it by at most TAIL_STEP a point);
+      // exact-zero residuals (a flat stretch) say nothing about how large a burst is
+      if (s.p.tailFloor > 0 && result.expected !== null && v !== result.expected) s.tail = trackTail(s.tail, Math.abs(v - result.expected), accept);
     }
     // remember the level for windows that run empty (a long incident, a night without events)
     if (Number.isFinite(result.level)) s.level = result.level;

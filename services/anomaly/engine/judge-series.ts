@@ -1,11 +1,11 @@
 import type { MetricProfile } from '../detectors/defaults.ts';
-import { stepEnsemble, warmEnsemble, type EnsembleResult } from '../detectors/ensemble.ts';
-import { stepFiring, type Verdict } from '../detectors/firing.ts';
+import { warmEnsemble, type EnsembleResult } from '../detectors/ensemble.ts';
 import { observeMetric, type MetricObservation } from '../detectors/metric-values.ts';
 import type { AlertDetails, Condition } from '../lifecycle/alert-lifecycle.ts';
 import { alertKeyString, type AlertKey, type AlertState, type MetricName, type MinuteAggregate, type SeriesId } from '../types.ts';
 import { strictlyInside } from './coverage.ts';
 import { describeDeviation, describeSummary } from './describe.ts';
+import { judgeMetric } from './judge-metric.ts';
 import { recentOf, remember, type Profiles, type Series, type Track } from './series-state.ts';
 
 /**
@@ -53,16 +53,10 @@ export function judgeSeries(profiles: Profiles, s: Series, slot: number, agg: Mi
   for (const t of s.tracks) {
     const p = profiles[t.metric];
     const obs = observeMetric(t.metric, agg);
-    const { state, result } = stepEnsemble(t.state, pointOf(p, slot, obs));
-    t.state = state;
+    const { result, condition } = judgeMetric(p, t, pointOf(p, slot, obs), slot - s.first, obs.volume);
     remember(t, slot, obs.value);
-    const volume = p.volumeFromExpected ? Math.max(obs.volume, result.expected ?? 0) : obs.volume;
-    const judged = result.ready && obs.value !== null && slot - s.first >= p.settings.warmup_minutes && volume >= p.settings.min_volume;
-    const verdict: Verdict = !judged ? 'unjudged' : result.anomalous ? 'anomalous' : 'normal';
-    const f = stepFiring({ k: p.settings.fire_k, n: p.settings.fire_n, resolveAfter: p.settings.resolve_after_minutes }, t.firing, verdict);
-    t.firing = f.state;
     const key: AlertKey = { rule: 'anomaly', metric: t.metric, feature: s.id.feature, model: s.id.model };
-    out.push({ series: s, track: t, key, keyString: alertKeyString(key), condition: f.condition, obs, result, agg });
+    out.push({ series: s, track: t, key, keyString: alertKeyString(key), condition, obs, result, agg });
   }
 }
 
