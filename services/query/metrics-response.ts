@@ -1,4 +1,9 @@
-/** Turns metrics query rows (a_<key> aliases) into the API's row shape. Pure. */
+/**
+ * Turns metrics query rows (a_<key> aliases) into the API's row shape. Pure; no schema
+ * library per row: counts are read with Number() (UInt64 arrives as a number from chDB
+ * and as a string from a server), decimals stay exact strings, and a row without its
+ * request count is refused (the query's shape changed under us).
+ */
 import type { GroupColumn, Interval } from './params.ts';
 import { clickhouseTimeToIso } from './time.ts';
 
@@ -13,42 +18,55 @@ export function shapeMetricsRow(row: Record<string, unknown>, interval: Interval
   const a = (k: string): unknown => row[`a_${k}`];
   const has = (k: string): boolean => `a_${k}` in row;
 
-  out.requests = a('requests') as number;
+  const requests = num(a('requests'), 'requests');
+  out.requests = requests;
   if (has('cost_usd')) {
-    const cost = a('cost_usd') as string;
-    const unpriced = Number(a('unpriced_requests'));
+    const cost = String(a('cost_usd'));
+    const unpriced = num(a('unpriced_requests'), 'unpriced_requests');
     // A group made only of unpriced calls has no cost: null, never "0".
-    const nothingPriced = unpriced === (out.requests as number);
+    const nothingPriced = unpriced === requests;
     out.cost_usd = nothingPriced ? null : cost;
     out.cost_usd_approx = nothingPriced ? null : Number(cost);
     // cost_usd leaves out unpriced events; say so instead of letting it read as complete.
     out.unpriced_requests = unpriced;
     out.cost_complete = unpriced === 0;
-    out.client_cost_usd = a('client_cost_usd') as string;
+    out.client_cost_usd = String(a('client_cost_usd'));
   }
   if (has('errors')) {
-    out.errors = a('errors') as number;
-    out.error_rate = a('error_rate') as number | null;
+    out.errors = num(a('errors'), 'errors');
+    out.error_rate = (a('error_rate') as number | null) ?? null;
   }
   if (has('latency_q')) {
-    out.latency_avg_ms = a('latency_avg_ms') as number | null;
-    const lq = a('latency_q') as (number | null)[];
+    out.latency_avg_ms = (a('latency_avg_ms') as number | null) ?? null;
+    const lq = quantiles(a('latency_q'), 'latency_q');
     QUANTILE_NAMES.forEach((q, i) => (out[`latency_${q}_ms`] = lq[i] ?? null));
-    out.latency_max_ms = a('latency_max_ms') as number;
-    const tq = a('ttft_q') as (number | null)[];
+    out.latency_max_ms = num(a('latency_max_ms'), 'latency_max_ms');
+    const tq = quantiles(a('ttft_q'), 'ttft_q');
     QUANTILE_NAMES.forEach((q, i) => (out[`ttft_${q}_ms`] = tq[i] ?? null));
   }
   if (has('input_tokens')) {
-    const input = a('input_tokens') as number;
-    const output = a('output_tokens') as number;
+    const input = num(a('input_tokens'), 'input_tokens');
+    const output = num(a('output_tokens'), 'output_tokens');
     out.input_tokens = input;
     out.output_tokens = output;
-    out.cached_input_tokens = a('cached_input_tokens') as number;
-    out.cache_write_tokens = a('cache_write_tokens') as number;
-    out.reasoning_tokens = a('reasoning_tokens') as number;
+    out.cached_input_tokens = num(a('cached_input_tokens'), 'cached_input_tokens');
+    out.cache_write_tokens = num(a('cache_write_tokens'), 'cache_write_tokens');
+    out.reasoning_tokens = num(a('reasoning_tokens'), 'reasoning_tokens');
     // input includes cached/cache-write and output includes reasoning (OTel GenAI), so
     // the total is input + output, not the sum of all five.
     out.total_tokens = input + output;
   }
   return out;
+}
+
+function num(v: unknown, what: string): number {
+  const n = typeof v === 'number' ? v : Number(v);
+  if (v === null || v === undefined || !Number.isFinite(n)) throw new Error(`${what} is not a number: ${JSON.stringify(v)}`);
+  return n;
+}
+
+/** p50, p90, p95, p99; NaN (no data) arrives as null. */
+function quantiles(v: unknown, what: string): (number | null)[] {
+  if (!Array.isArray(v) || v.length !== 4) throw new Error(`${what} is not 4 quantiles: ${JSON.stringify(v)}`);
+  return v as (number | null)[];
 }

@@ -203,11 +203,12 @@ describe('GET /v1/metrics/cost', () => {
 });
 
 describe('GET /v1/metrics/errors', () => {
-  it('counts errors and the rate per hour and feature', async () => {
+  it('counts errors and the rate per feature, by minute (the interval picked for a 2 h range)', async () => {
     const { status, body } = await get('/v1/metrics/errors', { ...range(), group_by: 'feature' });
     assert.equal(status, 200);
+    assert.equal(body.interval, 'minute', '120 buckets: minute is the finest interval within 1,000 buckets');
     let totalErrors = 0;
-    assertExact(body, { interval: 'hour', groupBy: ['feature'] }, (row, e) => {
+    assertExact(body, { interval: 'minute', groupBy: ['feature'] }, (row, e) => {
       assert.equal(row.errors, e.errors);
       assert.equal(row.error_rate, e.errors / e.requests);
       totalErrors += row.errors;

@@ -11,11 +11,10 @@ import type { Store } from '../core/store/store.ts';
 import { notFound, toHttpError } from './http-errors.ts';
 import { OPEN_RANGE, traceById, unpricedModels } from './lookup-queries.ts';
 import { buildMetricsQuery, METRICS, metricsQueryParams } from './metrics-query.ts';
-import { shapeMetricsRow } from './metrics-response.ts';
 import { parseWith, resolveMetricsRequest, resolveUnpricedRequest, traceParamsSchema } from './params.ts';
 import { registerAlertRoutes } from './alerts-routes.ts';
 import { registerQualityRoutes } from './quality-routes.ts';
-import { runQuery, type QueryDef } from '../core/store/named-query.ts';
+import { runMappedQuery, runQuery, type MappedQueryDef, type QueryDef } from '../core/store/named-query.ts';
 import { createSharedResponses } from './shared-responses.ts';
 
 export interface QueryRoutesOptions {
@@ -51,6 +50,15 @@ export function registerQueryRoutes(app: FastifyInstance, opts: QueryRoutesOptio
     }
   }
 
+  async function runMapped<P extends z.ZodType, T>(def: MappedQueryDef<P, T>, params: z.input<P>): Promise<T[]> {
+    const started = performance.now();
+    try {
+      return await runMappedQuery(store, def, params);
+    } finally {
+      log.debug({ query: def.name, ms: Math.round(performance.now() - started) }, 'query ran');
+    }
+  }
+
   app.register(async (scope) => {
     scope.setErrorHandler((err, req, reply) => {
       const httpErr = toHttpError(err);
@@ -62,16 +70,19 @@ export function registerQueryRoutes(app: FastifyInstance, opts: QueryRoutesOptio
       scope.get(`/v1/metrics/${metric}`, async (req, reply) => {
         const r = resolveMetricsRequest(req.query, limits);
         return shared.send(reply, `${metric} ${JSON.stringify(r)}`, async () => {
-          const rows = await run(buildMetricsQuery(metric, r), metricsQueryParams(r, maxRows + 1));
+          const def = buildMetricsQuery(metric, r);
+          const rows = await runMapped(def, metricsQueryParams(r, maxRows + 1));
+          const truncated = rows.length > maxRows;
+          if (truncated) rows.length = maxRows;
           return {
             from: new Date(r.fromMs).toISOString(),
             to: new Date(r.toMs).toISOString(),
             interval: r.interval,
-            resolution: r.resolution,
+            resolution: def.source.resolution,
             group_by: r.groupBy,
             filters: r.filters,
-            truncated: rows.length > maxRows,
-            rows: rows.slice(0, maxRows).map((row) => shapeMetricsRow(row, r.interval, r.groupBy)),
+            truncated,
+            rows,
           };
         });
       });
