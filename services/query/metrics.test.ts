@@ -168,12 +168,16 @@ describe('GET /v1/metrics/cost', () => {
     assertExact(body, { interval: 'hour', groupBy: [] }, checkCost);
   });
 
-  it('interval=none reads traces_1m up to 7 days and traces_1h beyond, with equal totals', async () => {
-    const short = await get('/v1/metrics/cost', { ...range(), interval: 'none' });
+  it('interval=none reads traces_1m up to 7 days (unless whole hours do), traces_1h beyond, with equal totals', async () => {
+    // Fixtures start at `base`: a range starting a minute earlier holds the same traces.
+    const short = await get('/v1/metrics/cost', { from: String(base - MINUTE_MS), to: String(base + 2 * HOUR_MS), interval: 'none' });
+    const hours = await get('/v1/metrics/cost', { ...range(), interval: 'none' });
     const long = await get('/v1/metrics/cost', { from: String(base - 8 * DAY_MS), to: String(base + 2 * HOUR_MS), interval: 'none' });
     assert.equal(short.body.resolution, 'minute');
+    assert.equal(hours.body.resolution, 'hour', 'whole hours, no dimension but feature/model: traces_fm_1h');
     assert.equal(long.body.resolution, 'hour');
     assert.deepEqual(short.body.rows, long.body.rows);
+    assert.deepEqual(hours.body.rows, long.body.rows);
     assertExact(long.body, { interval: 'none', groupBy: [] }, checkCost);
   });
 
