@@ -81,7 +81,7 @@ export function buildFigures(results: SectionResults): Figure[] {
 
   failed('5 queries', results.queries);
   if (queries) {
-    figures.push({ section: '5 queries', metric: `generate ${fmt(queries.rows)} traces (INSERT … SELECT numbers())`, value: queries.generationRowsPerS, unit: 'rows/s', note: `${queries.generationSeconds} s (+ ${fmt(queries.scores)} scores in ${queries.scoresSeconds} s; hour rollup merged in ${queries.mergeSeconds} s); rollups exact ${queries.check.exact}` });
+    figures.push({ section: '5 queries', metric: `generate ${fmt(queries.rows)} traces (INSERT … SELECT numbers())`, value: queries.generationRowsPerS, unit: 'rows/s', note: `${queries.generationSeconds} s (+ ${fmt(queries.scores)} scores in ${queries.scoresSeconds} s; hour rollups merged in ${queries.mergeSeconds} s, closed hours' quantiles finished in ${queries.finishSeconds} s); rollups exact ${queries.check.exact}` });
     for (const q of queries.queries) {
       for (const [i, load] of q.api.entries()) {
         const ref = q.reference[i];
