@@ -3,11 +3,14 @@
  * traces. The SQL is assembled only from the fixed fragments below, chosen by
  * whitelisted enum values (metric, interval, group_by, which filters are present); every
  * value from the request is a ClickHouse query parameter.
+ *
+ * The engine writes each row of the answer exactly as the API returns it (field names,
+ * nulls, ISO buckets: metrics-fields.ts), and the route passes those lines on: no row is
+ * parsed, checked or re-serialised in the process.
  */
 import { z } from 'zod';
 import type { Filters, GroupColumn, MetricsRequest } from './params.ts';
-import type { MappedQueryDef } from '../core/store/named-query.ts';
-import { shapeMetricsRow, type MetricsRow } from './metrics-response.ts';
+import { metricFieldsSql } from './metrics-fields.ts';
 import { rollupSource, type RollupSource } from './rollup-source.ts';
 
 export const METRICS = ['cost', 'latency', 'errors', 'tokens', 'overview'] as const;
@@ -51,7 +54,7 @@ const AGGREGATES = {
   latency_q: LATENCY_Q,
   ttft_q: TTFT_Q,
 } as const;
-type AggregateKey = keyof typeof AGGREGATES;
+export type AggregateKey = keyof typeof AGGREGATES;
 const QUANTILE_KEYS: ReadonlySet<AggregateKey> = new Set(['latency_q', 'ttft_q']);
 
 const TOKENS: AggregateKey[] = ['input_tokens', 'output_tokens', 'cached_input_tokens', 'cache_write_tokens', 'reasoning_tokens'];
@@ -78,7 +81,13 @@ export const metricsParams = z.object({
 });
 export type MetricsParams = z.input<typeof metricsParams>;
 
-export type MetricsQuery = MappedQueryDef<typeof metricsParams, MetricsRow> & { source: RollupSource };
+export interface MetricsQuery {
+  name: string;
+  /** Answers JSONEachRow lines in the API's row shape. */
+  query: string;
+  params: typeof metricsParams;
+  source: RollupSource;
+}
 
 type Req = Pick<MetricsRequest, 'fromMs' | 'toMs' | 'interval' | 'resolution' | 'groupBy' | 'filters'>;
 
@@ -101,8 +110,6 @@ function mergedSql(req: Req, keys: readonly AggregateKey[], table: string): stri
     `WHERE ${whereSql(req)}`,
     keyCols.length > 0 ? `GROUP BY ${keyCols.join(', ')}` : '',
     'HAVING a_requests > 0',
-    keyCols.length > 0 ? `ORDER BY ${keyCols.join(', ')}` : '',
-    'LIMIT {limit:UInt32}',
   ]
     .filter(Boolean)
     .join('\n');
@@ -117,7 +124,6 @@ function mergedSql(req: Req, keys: readonly AggregateKey[], table: string): stri
 function finishedSql(req: Req, keys: readonly AggregateKey[]): string {
   const where = whereSql(req);
   const sums = keys.filter((k) => !QUANTILE_KEYS.has(k));
-  const dims = req.groupBy.map((g) => DIMENSION_SQL[g]);
   const short: Partial<Record<GroupColumn, string>> = { feature: 'f', model: 'm' };
   const on = (x: string, y: string) => `${x}.b = ${y}.b AND ${x}.f = ${y}.f AND ${x}.m = ${y}.m`;
   const pick = (k: 'latency_q' | 'ttft_q') => `if(q.q_requests = r.a_requests, q.q_${k}, s.s_${k}) AS a_${k}`;
@@ -141,10 +147,7 @@ LEFT JOIN (
   WHERE ${where} AND bucket IN (SELECT r.b FROM r LEFT JOIN q ON ${on('r', 'q')} WHERE q.q_requests != r.a_requests)
   GROUP BY b, f, m
 ) AS s ON ${on('r', 's')}
-WHERE r.a_requests > 0
-ORDER BY bucket_start, ${dims.join(', ')}
-LIMIT {limit:UInt32}
-SETTINGS join_use_nulls = 0`;
+WHERE r.a_requests > 0`;
 }
 
 /**
@@ -156,13 +159,22 @@ export function buildMetricsQuery(metric: Metric, req: Req): MetricsQuery {
   const keys = METRIC_AGGREGATES[metric];
   const source = rollupSource(req);
   const finished = source.finishedQuantiles && keys.some((k) => QUANTILE_KEYS.has(k));
-  const query = finished ? finishedSql(req, keys) : mergedSql(req, keys, source.table);
+  const inner = finished ? finishedSql(req, keys) : mergedSql(req, keys, source.table);
   const { interval, groupBy } = req;
+  const keyCols = [...(interval === 'none' ? [] : ['bucket_start']), ...groupBy.map((g) => DIMENSION_SQL[g])];
+  const query = [
+    `SELECT ${metricFieldsSql(new Set(keys), interval !== 'none', groupBy.map((g) => DIMENSION_SQL[g])).join(',\n  ')}`,
+    `FROM (\n${inner}\n)`,
+    keyCols.length > 0 ? `ORDER BY ${keyCols.join(', ')}` : '',
+    'LIMIT {limit:UInt32}',
+    `SETTINGS join_use_nulls = 0`,
+  ]
+    .filter(Boolean)
+    .join('\n');
   return {
     name: `metrics.${metric}.${interval}.${source.table}${finished ? '.finished' : ''}${groupBy.length ? `.by_${groupBy.join('_')}` : ''}`,
     query,
     params: metricsParams,
-    map: (row) => shapeMetricsRow(row, interval, groupBy),
     source,
   };
 }

@@ -4,13 +4,13 @@
  * `params` validates what is bound before it leaves the process, `row` what comes back,
  * so a schema drift fails loudly here instead of leaking odd JSON to clients.
  *
- * Large answers (thousands of rows) use a MappedQueryDef instead: `map` turns each row
- * into its final shape directly, checking only what it reads (a zod parse of every row
- * costs more than the query's own work on the rollups).
+ * Large answers (the metrics endpoints, thousands of rows) do not come through here:
+ * their SQL shapes the rows and the engine's JSON lines are passed on as they are
+ * (Store.queryJsonLines), a zod parse of every row costing more than the query itself.
  */
 import type { z } from 'zod';
 import { ErrorCodes, PipelineError } from '../errors.ts';
-import type { Row, Store } from './store.ts';
+import type { Store } from './store.ts';
 
 export interface QueryDef<P extends z.ZodType, R extends z.ZodType> {
   name: string;
@@ -45,27 +45,3 @@ export async function runQuery<P extends z.ZodType, R extends z.ZodType>(
   });
 }
 
-export interface MappedQueryDef<P extends z.ZodType, T> {
-  name: string;
-  query: string;
-  params: P;
-  /** One result row → its final shape; throws on a row it cannot read. */
-  map: (row: Row, index: number) => T;
-}
-
-export async function runMappedQuery<P extends z.ZodType, T>(store: Store, def: MappedQueryDef<P, T>, params: z.input<P>): Promise<T[]> {
-  const bound = def.params.safeParse(params);
-  if (!bound.success) {
-    throw new PipelineError(ErrorCodes.STORE_QUERY_FAILED, `query ${def.name}: invalid parameters`, { cause: bound.error });
-  }
-  const rows = await store.query<Row>(def.query, bound.data as Record<string, unknown>);
-  const out = new Array<T>(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    try {
-      out[i] = def.map(rows[i]!, i);
-    } catch (err) {
-      throw new PipelineError(ErrorCodes.STORE_QUERY_FAILED, `query ${def.name}: unexpected row ${i} shape`, { cause: err });
-    }
-  }
-  return out;
-}
