@@ -116,6 +116,23 @@ function mergedSql(req: Req, keys: readonly AggregateKey[], table: string): stri
 }
 
 /**
+ * The hours of the range whose finished rows do not count what traces_fm_1h counts (the
+ * open hour, hours a late event or a repair reopened, hours not finished yet). Compared
+ * per hour, not per group: a rollup's counts only grow, so equal hour totals mean every
+ * group of the hour is finished as it stands.
+ */
+function staleHoursSql(where: string): string {
+  return `SELECT rh.h FROM (
+    SELECT bucket AS h, sum(requests) AS rn FROM traces_fm_1h WHERE ${where} GROUP BY h
+  ) AS rh LEFT JOIN (
+    SELECT h, sum(qn) AS fn FROM (
+      SELECT bucket AS h, feature, model, argMax(requests, computed_at) AS qn FROM traces_fm_quantiles WHERE ${where} GROUP BY h, feature, model
+    ) GROUP BY h
+  ) AS fh ON rh.h = fh.h
+  WHERE rh.rn != fh.fn`;
+}
+
+/**
  * Hourly by (feature, model) from traces_fm_1h, with the quantiles of every hour whose
  * finished row (traces_fm_quantiles) still counts what the rollup counts taken as they
  * are; the t-digest states are merged only for the other hours (the open one, and any a
@@ -144,7 +161,7 @@ LEFT JOIN q ON ${on('r', 'q')}
 LEFT JOIN (
   SELECT bucket AS b, feature AS f, model AS m, ${LATENCY_Q} AS s_latency_q, ${TTFT_Q} AS s_ttft_q
   FROM traces_fm_1h
-  WHERE ${where} AND bucket IN (SELECT r.b FROM r LEFT JOIN q ON ${on('r', 'q')} WHERE q.q_requests != r.a_requests)
+  WHERE ${where} AND bucket IN (${staleHoursSql(where)})
   GROUP BY b, f, m
 ) AS s ON ${on('r', 's')}
 WHERE r.a_requests > 0`;
