@@ -51,7 +51,7 @@ async function mergedReference(): Promise<Record<string, unknown>[]> {
   const r = resolveMetricsRequest({ from: String(base), to: String(base + 3 * HOUR_MS), interval: 'hour', group_by: 'feature,model' }, QUERY_DEFAULTS);
   const def = buildMetricsQuery('latency', r);
   assert.match(def.name, /\.finished/);
-  const sql = def.query.replaceAll('FROM traces_fm_quantiles WHERE', 'FROM traces_fm_quantiles WHERE 0 AND');
+  const sql = def.query.replace(/FROM traces_fm_quantiles FINAL\s+WHERE/g, 'FROM traces_fm_quantiles FINAL WHERE 0 AND');
   assert.notEqual(sql, def.query);
   const text = await db.store.queryJsonLines(sql, { from_ms: r.fromMs, to_ms: r.toMs, limit: 10_000 });
   return text.split('\n').filter(Boolean).map((line) => JSON.parse(line));

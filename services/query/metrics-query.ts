@@ -125,46 +125,35 @@ function staleHoursSql(where: string): string {
   return `SELECT rh.h FROM (
     SELECT bucket AS h, sum(requests) AS rn FROM traces_fm_1h WHERE ${where} GROUP BY h
   ) AS rh LEFT JOIN (
-    SELECT h, sum(qn) AS fn FROM (
-      SELECT bucket AS h, feature, model, argMax(requests, computed_at) AS qn FROM traces_fm_quantiles WHERE ${where} GROUP BY h, feature, model
-    ) GROUP BY h
+    SELECT bucket AS h, sum(requests) AS fn FROM traces_fm_quantiles FINAL WHERE ${where} GROUP BY h
   ) AS fh ON rh.h = fh.h
   WHERE rh.rn != fh.fn`;
 }
 
+/** An aggregate over the rollup → the same value read from one finished row (its sums
+ *  are the hour's sums, its quantiles finished): sum(x) / max(x) → x, merges → the array. */
+function finishedExpr(k: AggregateKey): string {
+  if (k === 'latency_q' || k === 'ttft_q') return k;
+  return AGGREGATES[k].replace(/\b(?:sum|max)\((\w+)\)/g, '$1');
+}
+
 /**
- * Hourly by (feature, model) from traces_fm_1h, with the quantiles of every hour whose
- * finished row (traces_fm_quantiles) still counts what the rollup counts taken as they
- * are; the t-digest states are merged only for the other hours (the open one, and any a
- * late event reopened), so the answer equals mergedSql's.
+ * Hourly by (feature, model): every finished closed hour read from traces_fm_quantiles
+ * as it is (FINAL: each key's latest row; ReplacingMergeTree(computed_at)), and only the
+ * other hours (the open one, reopened or unfinished ones: staleHoursSql) from
+ * traces_fm_1h with their states merged. Disjoint hours, so the answer equals mergedSql's.
  */
 function finishedSql(req: Req, keys: readonly AggregateKey[]): string {
   const where = whereSql(req);
-  const sums = keys.filter((k) => !QUANTILE_KEYS.has(k));
-  const short: Partial<Record<GroupColumn, string>> = { feature: 'f', model: 'm' };
-  const on = (x: string, y: string) => `${x}.b = ${y}.b AND ${x}.f = ${y}.f AND ${x}.m = ${y}.m`;
-  const pick = (k: 'latency_q' | 'ttft_q') => `if(q.q_requests = r.a_requests, q.q_${k}, s.s_${k}) AS a_${k}`;
-  return `WITH
-r AS (
-  SELECT bucket AS b, feature AS f, model AS m, ${sums.map((k) => `${AGGREGATES[k]} AS a_${k}`).join(', ')}
-  FROM traces_fm_1h WHERE ${where} GROUP BY b, f, m
-),
-q AS (
-  SELECT bucket AS b, feature AS f, model AS m, argMax(requests, computed_at) AS q_requests,
-    argMax(latency_q, computed_at) AS q_latency_q, argMax(ttft_q, computed_at) AS q_ttft_q
-  FROM traces_fm_quantiles WHERE ${where} GROUP BY b, f, m
-)
-SELECT r.b AS bucket_start, ${req.groupBy.map((g) => `r.${short[g]} AS ${DIMENSION_SQL[g]}`).join(', ')}, ${sums.map((k) => `r.a_${k} AS a_${k}`).join(', ')},
-  ${keys.filter((k) => QUANTILE_KEYS.has(k)).map((k) => pick(k as 'latency_q' | 'ttft_q')).join(', ')}
-FROM r
-LEFT JOIN q ON ${on('r', 'q')}
-LEFT JOIN (
-  SELECT bucket AS b, feature AS f, model AS m, ${LATENCY_Q} AS s_latency_q, ${TTFT_Q} AS s_ttft_q
-  FROM traces_fm_1h
-  WHERE ${where} AND bucket IN (${staleHoursSql(where)})
-  GROUP BY b, f, m
-) AS s ON ${on('r', 's')}
-WHERE r.a_requests > 0`;
+  const stale = staleHoursSql(where);
+  const dims = req.groupBy.map((g) => DIMENSION_SQL[g]);
+  const finished = [
+    `SELECT bucket AS bucket_start, ${dims.join(', ')}, ${keys.map((k) => `${finishedExpr(k)} AS a_${k}`).join(', ')}`,
+    'FROM traces_fm_quantiles FINAL',
+    `WHERE ${where} AND requests > 0 AND bucket NOT IN (${stale})`,
+  ].join('\n');
+  const open = mergedSql(req, keys, 'traces_fm_1h').replace(`WHERE ${where}`, `WHERE ${where} AND bucket IN (${stale})`);
+  return `${finished}\nUNION ALL\n${open}`;
 }
 
 /**
