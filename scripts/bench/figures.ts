@@ -129,7 +129,7 @@ export function collectWarnings(results: SectionResults, ctx: { loadBefore: numb
   if (queries && !queries.check.exact) w.push(`INEXACT queries: API total ${queries.check.apiRequests} vs ${queries.check.tracesInRange} traces in range, ${queries.rows} generated`);
   if (queries) {
     for (const q of queries.queries) {
-      if (q.truncated) w.push(`queries: ${q.name} (30 days × hour × feature × model) exceeds the API's 10,000-row cap: the answer is truncated, and shaping 10,000 rows dominates its cost`);
+      if (q.truncated) w.push(`queries: ${q.name} (30 days × hour × feature × model) exceeds the API's 10,000-row cap: the answer is truncated, and writing and sending its 10,000 rows (MBs of JSON) dominates its cost`);
       const errs = [...q.api, ...q.reference].reduce((s, l) => s + l.errors, 0);
       if (errs > 0) w.push(`queries: ${q.name}: ${errs} failed requests`);
     }
