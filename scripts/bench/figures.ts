@@ -94,7 +94,7 @@ export function buildFigures(results: SectionResults): Figure[] {
 
   failed('5 queries', results.queries);
   if (queries) {
-    figures.push({ section: '5 queries', metric: `generate ${fmt(queries.rows)} traces (INSERT … SELECT numbers())`, value: queries.generationRowsPerS, unit: 'rows/s', note: `${queries.generationSeconds} s (+ ${fmt(queries.scores)} scores in ${queries.scoresSeconds} s; hour rollup merged in ${queries.mergeSeconds} s); rollups exact ${queries.check.exact}` });
+    figures.push({ section: '5 queries', metric: `generate ${fmt(queries.rows)} traces (INSERT … SELECT numbers())`, value: queries.generationRowsPerS, unit: 'rows/s', note: `${queries.generationSeconds} s (+ ${fmt(queries.scores)} scores in ${queries.scoresSeconds} s; hour rollups merged in ${queries.mergeSeconds} s, closed hours' quantiles finished in ${queries.finishSeconds} s); rollups exact ${queries.check.exact}` });
     for (const q of queries.queries) {
       for (const [i, load] of q.api.entries()) {
         const ref = q.reference[i];
@@ -146,7 +146,7 @@ export function collectWarnings(results: SectionResults, ctx: { loadBefore: numb
   if (queries && !queries.check.exact) w.push(`INEXACT queries: API total ${queries.check.apiRequests} vs ${queries.check.tracesInRange} traces in range, ${queries.rows} generated`);
   if (queries) {
     for (const q of queries.queries) {
-      if (q.truncated) w.push(`queries: ${q.name} (30 days × hour × feature × model) exceeds the API's 10,000-row cap: the answer is truncated, and shaping 10,000 rows dominates its cost`);
+      if (q.truncated) w.push(`queries: ${q.name} (30 days × hour × feature × model) exceeds the API's 10,000-row cap: the answer is truncated, and writing and sending its 10,000 rows (MBs of JSON) dominates its cost`);
       const errs = [...q.api, ...q.reference].reduce((s, l) => s + l.errors, 0);
       if (errs > 0) w.push(`queries: ${q.name}: ${errs} failed requests`);
     }

@@ -168,12 +168,16 @@ describe('GET /v1/metrics/cost', () => {
     assertExact(body, { interval: 'hour', groupBy: [] }, checkCost);
   });
 
-  it('interval=none reads traces_1m up to 7 days and traces_1h beyond, with equal totals', async () => {
-    const short = await get('/v1/metrics/cost', { ...range(), interval: 'none' });
+  it('interval=none reads traces_1m up to 7 days (unless whole hours do), traces_1h beyond, with equal totals', async () => {
+    // Fixtures start at `base`: a range starting a minute earlier holds the same traces.
+    const short = await get('/v1/metrics/cost', { from: String(base - MINUTE_MS), to: String(base + 2 * HOUR_MS), interval: 'none' });
+    const hours = await get('/v1/metrics/cost', { ...range(), interval: 'none' });
     const long = await get('/v1/metrics/cost', { from: String(base - 8 * DAY_MS), to: String(base + 2 * HOUR_MS), interval: 'none' });
     assert.equal(short.body.resolution, 'minute');
+    assert.equal(hours.body.resolution, 'hour', 'whole hours, no dimension but feature/model: traces_fm_1h');
     assert.equal(long.body.resolution, 'hour');
     assert.deepEqual(short.body.rows, long.body.rows);
+    assert.deepEqual(hours.body.rows, long.body.rows);
     assertExact(long.body, { interval: 'none', groupBy: [] }, checkCost);
   });
 
@@ -203,11 +207,12 @@ describe('GET /v1/metrics/cost', () => {
 });
 
 describe('GET /v1/metrics/errors', () => {
-  it('counts errors and the rate per hour and feature', async () => {
+  it('counts errors and the rate per feature, by minute (the interval picked for a 2 h range)', async () => {
     const { status, body } = await get('/v1/metrics/errors', { ...range(), group_by: 'feature' });
     assert.equal(status, 200);
+    assert.equal(body.interval, 'minute', '120 buckets: minute is the finest interval within 1,000 buckets');
     let totalErrors = 0;
-    assertExact(body, { interval: 'hour', groupBy: ['feature'] }, (row, e) => {
+    assertExact(body, { interval: 'minute', groupBy: ['feature'] }, (row, e) => {
       assert.equal(row.errors, e.errors);
       assert.equal(row.error_rate, e.errors / e.requests);
       totalErrors += row.errors;

@@ -48,6 +48,17 @@ describe('resolveMetricsRequest', () => {
     assert.equal(r.toMs, Math.ceil(NOW / HOUR_MS) * HOUR_MS);
   });
 
+  it('without interval, picks the finest one with at most 1,000 buckets', () => {
+    const pick = (from: number, to = NOW) => resolveMetricsRequest({ from: String(from), to: String(to) }, LIMITS, NOW).interval;
+    assert.equal(pick(NOW - 2 * HOUR_MS), 'minute');
+    assert.equal(pick(NOW - 1000 * MINUTE_MS), 'minute');
+    assert.equal(pick(NOW - 1001 * MINUTE_MS), 'hour');
+    assert.equal(pick(NOW - 30 * DAY_MS), 'hour');
+    assert.equal(pick(NOW - 1000 * HOUR_MS), 'hour');
+    assert.equal(pick(NOW - 90 * DAY_MS), 'day');
+    assert.equal(resolveMetricsRequest({ from: String(NOW - 2 * HOUR_MS), interval: 'hour' }, LIMITS, NOW).interval, 'hour', 'a given interval stays');
+  });
+
   it('splits comma lists, merges repeats, trims and dedupes', () => {
     const r = resolveMetricsRequest(
       { group_by: 'model, feature,model', feature: ['a,b', 'b', ' c '], interval: 'minute' },

@@ -19,6 +19,8 @@ export type Interval = (typeof INTERVALS)[number];
 export type Resolution = 'minute' | 'hour';
 
 export const DEFAULT_RANGE_MS = DAY_MS;
+/** Without `interval`, the finest one giving at most this many buckets per series. */
+export const MAX_DEFAULT_BUCKETS = 1_000;
 export const MAX_FILTER_VALUES = 100;
 export const MAX_VALUE_LENGTH = 256;
 
@@ -131,8 +133,17 @@ export function parseWith<S extends z.ZodType>(schema: S, input: unknown, root =
 
 const STEP_MS: Record<Exclude<Interval, 'none'>, number> = { minute: MINUTE_MS, hour: HOUR_MS, day: DAY_MS };
 
+/** The finest interval with at most MAX_DEFAULT_BUCKETS buckets over the span (minute only
+ *  within the minute rollup's span): 24 h → hour, 30 days → hour, 90 days → day. */
+export function defaultInterval(spanMs: number, limits: RangeLimits): Exclude<Interval, 'none'> {
+  if (spanMs <= MAX_DEFAULT_BUCKETS * MINUTE_MS && spanMs <= limits.maxMinuteRangeDays * DAY_MS) return 'minute';
+  if (spanMs <= MAX_DEFAULT_BUCKETS * HOUR_MS) return 'hour';
+  return 'day';
+}
+
 /**
- * Defaults (to = now, from = to − 24h), checks the span, picks the rollup and aligns
+ * Defaults (to = now, from = to − 24h, the interval from the span: defaultInterval),
+ * checks the span, picks the rollup and aligns
  * from/to outward to whole buckets: rollups cannot split a bucket, so a partial bucket
  * at either end is counted whole, and the response says which range was really read.
  */
@@ -140,9 +151,9 @@ export function resolveMetricsRequest(raw: unknown, limits: RangeLimits, nowMs =
   const q = parseWith(metricsQuerySchema, raw);
   const toMs = q.to ?? nowMs;
   const fromMs = q.from ?? toMs - DEFAULT_RANGE_MS;
-  const interval = q.interval ?? 'hour';
   const fields: FieldError[] = [];
   const spanMs = toMs - fromMs;
+  const interval = q.interval ?? defaultInterval(Math.max(spanMs, 0), limits);
   if (spanMs <= 0) {
     fields.push({ field: 'from', message: `must be earlier than to (from=${iso(fromMs)}, to=${iso(toMs)})` });
   } else if (spanMs > limits.maxRangeDays * DAY_MS) {

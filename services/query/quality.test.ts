@@ -92,8 +92,11 @@ describe('GET /v1/metrics/quality', () => {
     ]);
   });
 
-  it('defaults to group_by=name, by hour: buckets of the latest version of each score', async () => {
-    const { status, body } = await quality({});
+  it('defaults to group_by=name (and the interval to the range\'s), by hour: buckets of the latest version of each score', async () => {
+    const picked = await quality({});
+    assert.equal(picked.body.interval, 'minute', '2 h: 120 minute buckets, the finest within 1,000');
+    assert.deepEqual(picked.body.group_by, ['name']);
+    const { status, body } = await quality({ interval: 'hour' });
     assert.equal(status, 200);
     assert.equal(body.interval, 'hour');
     assert.deepEqual(body.group_by, ['name']);

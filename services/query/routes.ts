@@ -10,13 +10,13 @@ import type { Logger } from '../core/logger.ts';
 import type { Store } from '../core/store/store.ts';
 import { notFound, toHttpError } from './http-errors.ts';
 import { OPEN_RANGE, traceById, unpricedModels } from './lookup-queries.ts';
-import { buildMetricsQuery, METRICS, metricsQueryParams } from './metrics-query.ts';
-import { shapeMetricsRow } from './metrics-response.ts';
+import { buildMetricsQuery, METRICS, metricsQueryParams, type MetricsParams, type MetricsQuery } from './metrics-query.ts';
 import { parseWith, resolveMetricsRequest, resolveUnpricedRequest, traceParamsSchema } from './params.ts';
 import { registerAlertRoutes } from './alerts-routes.ts';
 import { registerQualityRoutes } from './quality-routes.ts';
 import { runQuery, type QueryDef } from '../core/store/named-query.ts';
-import { createSharedResponses } from './shared-responses.ts';
+import { createSharedResponses, JsonText } from './shared-responses.ts';
+import { PipelineError, ErrorCodes } from '../core/errors.ts';
 
 export interface QueryRoutesOptions {
   store: Store;
@@ -51,6 +51,22 @@ export function registerQueryRoutes(app: FastifyInstance, opts: QueryRoutesOptio
     }
   }
 
+  /** A metrics question: the engine's JSON lines (the API's rows) and whether more than maxRows came. */
+  async function metricsRows(def: MetricsQuery, params: MetricsParams): Promise<{ rows: string[]; truncated: boolean }> {
+    const started = performance.now();
+    const bound = def.params.safeParse(params);
+    if (!bound.success) throw new PipelineError(ErrorCodes.STORE_QUERY_FAILED, `query ${def.name}: invalid parameters`, { cause: bound.error });
+    try {
+      const text = await store.queryJsonLines(def.query, bound.data);
+      const rows = text.split('\n').filter((line) => line !== '');
+      const truncated = rows.length > maxRows;
+      if (truncated) rows.length = maxRows;
+      return { rows, truncated };
+    } finally {
+      log.debug({ query: def.name, ms: Math.round(performance.now() - started) }, 'query ran');
+    }
+  }
+
   app.register(async (scope) => {
     scope.setErrorHandler((err, req, reply) => {
       const httpErr = toHttpError(err);
@@ -62,17 +78,18 @@ export function registerQueryRoutes(app: FastifyInstance, opts: QueryRoutesOptio
       scope.get(`/v1/metrics/${metric}`, async (req, reply) => {
         const r = resolveMetricsRequest(req.query, limits);
         return shared.send(reply, `${metric} ${JSON.stringify(r)}`, async () => {
-          const rows = await run(buildMetricsQuery(metric, r), metricsQueryParams(r, maxRows + 1));
-          return {
+          const def = buildMetricsQuery(metric, r);
+          const { rows, truncated } = await metricsRows(def, metricsQueryParams(r, maxRows + 1));
+          const head = JSON.stringify({
             from: new Date(r.fromMs).toISOString(),
             to: new Date(r.toMs).toISOString(),
             interval: r.interval,
-            resolution: r.resolution,
+            resolution: def.source.resolution,
             group_by: r.groupBy,
             filters: r.filters,
-            truncated: rows.length > maxRows,
-            rows: rows.slice(0, maxRows).map((row) => shapeMetricsRow(row, r.interval, r.groupBy)),
-          };
+            truncated,
+          });
+          return new JsonText(`${head.slice(0, -1)},"rows":[${rows.join(',')}]}`);
         });
       });
     }

@@ -21,7 +21,11 @@ before(async () => {
   db = await openTestStore();
   base = fixtureBase();
   await db.store.insert('traces', buildFixtures(base).map(toRow));
-  const counted: Store = { ...db.store, query: (sql, params) => { queries++; return db.store.query(sql, params); } };
+  const counted: Store = {
+    ...db.store,
+    query: (sql, params) => { queries++; return db.store.query(sql, params); },
+    queryJsonLines: (sql, params) => { queries++; return db.store.queryJsonLines(sql, params); },
+  };
   app = buildQueryApp({ store: counted, log: silentLogger(), ready: () => true });
   await app.ready();
 });
@@ -63,7 +67,8 @@ it('different questions, and requests after an answer went out, each run their o
 });
 
 it('a failing shared query fails every joiner with its own error response', async () => {
-  const failing: Store = { ...db.store, query: async () => { queries++; await new Promise((r) => setTimeout(r, 20)); throw new Error('boom'); } };
+  const boom = async (): Promise<never> => { queries++; await new Promise((r) => setTimeout(r, 20)); throw new Error('boom'); };
+  const failing: Store = { ...db.store, query: boom, queryJsonLines: boom };
   const bad = buildQueryApp({ store: failing, log: silentLogger(), ready: () => true });
   await bad.ready();
   queries = 0;

@@ -9,8 +9,13 @@
  */
 import type { FastifyReply } from 'fastify';
 
+/** An answer already serialised (e.g. assembled from the engine's JSON lines): sent as is. */
+export class JsonText {
+  constructor(readonly text: string) {}
+}
+
 export interface SharedResponses {
-  /** Sends `build()`'s result as JSON, sharing it with concurrent requests of the same `key`. */
+  /** Sends `build()`'s result as JSON (a JsonText as it is), sharing it with concurrent requests of the same `key`. */
   send(reply: FastifyReply, key: string, build: () => Promise<unknown>): Promise<FastifyReply>;
   /** Answers being computed now (for tests and metrics). */
   inFlight(): number;
@@ -22,7 +27,7 @@ export function createSharedResponses(): SharedResponses {
     async send(reply, key, build) {
       let body = running.get(key);
       if (body === undefined) {
-        const p = build().then((value) => JSON.stringify(value));
+        const p = build().then((value) => (value instanceof JsonText ? value.text : JSON.stringify(value)));
         running.set(key, p);
         const done = () => {
           if (running.get(key) === p) running.delete(key);

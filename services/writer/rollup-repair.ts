@@ -16,13 +16,22 @@ import type { Store } from '../core/store/store.ts';
  * exactly; latency max from `traces`; the quantile states of the missing rows cannot be
  * told apart from the present ones and are left as they are (an empty state is added).
  *
+ * The finished quantiles (traces_fm_quantiles) need no repair: an hour whose count the
+ * repair changes no longer matches its finished row, so queries merge its states until
+ * the refreshable view finishes it again.
+ *
  * Safe only with one writer and nothing inserting meanwhile: the embedded pipeline calls
  * it before its writer starts. A bucket counted twice (a repeat outside the writer's
  * window) has more in the rollup than in `traces` and is left alone.
  */
+const FULL_KEYS = 'bucket, feature, model, prompt_version, environment';
+/** The dashboard-grain rollups (008_rollups_bucket_first.sql). */
+const FM_KEYS = 'bucket, feature, model';
 const ROLLUPS = [
-  { table: 'traces_1m', bucket: 'toStartOfMinute' },
-  { table: 'traces_1h', bucket: 'toStartOfHour' },
+  { table: 'traces_1m', bucket: 'toStartOfMinute', keys: FULL_KEYS },
+  { table: 'traces_1h', bucket: 'toStartOfHour', keys: FULL_KEYS },
+  { table: 'traces_fm_1h', bucket: 'toStartOfHour', keys: FM_KEYS },
+  { table: 'traces_fm_1d', bucket: 'toStartOfDay', keys: FM_KEYS },
 ] as const;
 
 const SUMS = [
@@ -40,10 +49,9 @@ const DECIMALS = [
   ['cost_usd_sum', 'sum(toDecimal128(ifNull(cost_usd, 0), 12))'],
   ['client_cost_usd_sum', 'sum(toDecimal128(ifNull(client_cost_usd, 0), 12))'],
 ] as const;
-const KEYS = 'bucket, feature, model, prompt_version, environment';
-
 /** The rows to add to `table`: one per bucket that has fewer requests than `traces`. */
-function gapSelect(table: string, bucket: string): string {
+function gapSelect(table: string, bucket: string, keys: string): string {
+  const dims = keys.replace(/^bucket, /, '');
   const fromTraces = [...SUMS, ...DECIMALS].map(([c, expr]) => `${expr} AS t_${c}`).join(', ');
   const fromRollup = [...SUMS, ...DECIMALS].map(([c]) => `sum(${c}) AS r_${c}`).join(', ');
   // The buckets of every row stored since `since` (by arrival, the clock the writer's
@@ -54,32 +62,32 @@ function gapSelect(table: string, bucket: string): string {
     ...DECIMALS.map(([c]) => `greatest(t_${c} - r_${c}, toDecimal128(0, 12)) AS ${c}`),
   ].join(', ');
   return `
-SELECT ${KEYS}, ${diffs}, t_latency_ms_max AS latency_ms_max,
+SELECT ${keys}, ${diffs}, t_latency_ms_max AS latency_ms_max,
        arrayReduce('quantilesTDigestState(0.5, 0.9, 0.95, 0.99)', emptyArrayUInt32()) AS latency_q,
        arrayReduce('quantilesTDigestIfState(0.5, 0.9, 0.95, 0.99)', emptyArrayUInt32(), emptyArrayUInt8()) AS ttft_q
 FROM (
-  SELECT ${bucket}(ts) AS bucket, feature, model, prompt_version, environment, ${fromTraces}, max(latency_ms) AS t_latency_ms_max
+  SELECT ${bucket}(ts) AS bucket, ${dims}, ${fromTraces}, max(latency_ms) AS t_latency_ms_max
   FROM traces FINAL WHERE ${bucket}(ts) IN (${touched})
-  GROUP BY ${KEYS}
+  GROUP BY ${keys}
 ) AS t
 LEFT JOIN (
-  SELECT ${KEYS}, ${fromRollup} FROM ${table}
+  SELECT ${keys}, ${fromRollup} FROM ${table}
   WHERE bucket IN (${touched})
-  GROUP BY ${KEYS}
-) AS r USING (${KEYS})
+  GROUP BY ${keys}
+) AS r USING (${keys})
 WHERE t_requests > r_requests`;
 }
 
-const COLUMNS = `${KEYS}, ${[...SUMS, ...DECIMALS].map(([c]) => c).join(', ')}, latency_ms_max, latency_q, ttft_q`;
+const columns = (keys: string) => `${keys}, ${[...SUMS, ...DECIMALS].map(([c]) => c).join(', ')}, latency_ms_max, latency_q, ttft_q`;
 
 export async function repairRollups(store: Store, opts: { sinceMs: number; log: Logger }): Promise<{ table: string; buckets: number }[]> {
   const out: { table: string; buckets: number }[] = [];
-  for (const { table, bucket } of ROLLUPS) {
-    const gap = gapSelect(table, bucket);
+  for (const { table, bucket, keys } of ROLLUPS) {
+    const gap = gapSelect(table, bucket, keys);
     const [row] = await store.query<{ n: string | number }>(`SELECT count() AS n FROM (${gap}) SETTINGS join_use_nulls = 0`, { since: opts.sinceMs });
     const buckets = Number(row?.n ?? 0);
     if (buckets > 0) {
-      await store.command(`INSERT INTO ${table} (${COLUMNS}) ${gap} SETTINGS join_use_nulls = 0`, { since: opts.sinceMs });
+      await store.command(`INSERT INTO ${table} (${columns(keys)}) ${gap} SETTINGS join_use_nulls = 0`, { since: opts.sinceMs });
       opts.log.warn({ table, buckets, since: new Date(opts.sinceMs).toISOString() }, 'rollup buckets behind traces after an unclean stop: added the missing counts');
     }
     out.push({ table, buckets });

@@ -37,6 +37,15 @@ function message(i: number, opts: { ageMs?: number; feature?: string } = {}): Bu
 
 const count = async (sql: string) => Number((await db.store.query<{ n: string }>(sql))[0].n);
 
+/** Every rollup the views keep from `traces` (002 and 008). */
+const ROLLUPS = ['traces_1m', 'traces_1h', 'traces_fm_1h', 'traces_fm_1d'];
+const detachViews = async () => {
+  for (const t of ROLLUPS) await db.store.command(`DETACH TABLE ${t}_mv`);
+};
+const attachViews = async () => {
+  for (const t of ROLLUPS) await db.store.command(`ATTACH TABLE ${t}_mv`);
+};
+
 it('a logged batch replayed after a crash between traces and the rollups completes the rollups, without a double count', async () => {
   const messages = Array.from({ length: 10 }, (_, i) => message(i));
   const make = () => {
@@ -45,14 +54,12 @@ it('a logged batch replayed after a crash between traces and the rollups complet
     return { bus, writer };
   };
   // First life: the insert reaches `traces` but not the views (they are detached), then "crash".
-  await db.store.command('DETACH TABLE traces_1m_mv');
-  await db.store.command('DETACH TABLE traces_1h_mv');
+  await detachViews();
   const first = make();
   await first.writer.start();
   await first.bus.handler()({ topic: TOPICS.enriched, partition: 0, messages });
   await first.writer.stop();
-  await db.store.command('ATTACH TABLE traces_1m_mv');
-  await db.store.command('ATTACH TABLE traces_1h_mv');
+  await attachViews();
   assert.equal(await count("SELECT count() AS n FROM traces WHERE feature = 'replay'"), 10);
   assert.equal(await count("SELECT sum(requests) AS n FROM traces_1m WHERE feature = 'replay'"), 0, 'the crash left the rollups behind');
 
@@ -63,6 +70,7 @@ it('a logged batch replayed after a crash between traces and the rollups complet
   assert.equal(await count("SELECT count() AS n FROM traces WHERE feature = 'replay'"), 10, 'traces dropped the repeat');
   assert.equal(await count("SELECT sum(requests) AS n FROM traces_1m WHERE feature = 'replay'"), 10, 'the minute rollup was filled in');
   assert.equal(await count("SELECT sum(requests) AS n FROM traces_1h WHERE feature = 'replay'"), 10, 'the hour rollup was filled in');
+  for (const t of ROLLUPS) assert.equal(await count(`SELECT sum(requests) AS n FROM ${t} WHERE feature = 'replay'`), 10, t);
 
   // Third life: the same batch again changes nothing anywhere.
   await second.bus.handler()({ topic: TOPICS.enriched, partition: 0, messages });
@@ -73,35 +81,33 @@ it('a logged batch replayed after a crash between traces and the rollups complet
   await third.writer.stop();
   assert.equal(await count("SELECT count() AS n FROM traces WHERE feature = 'replay'"), 10);
   assert.equal(await count("SELECT sum(requests) AS n FROM traces_1m WHERE feature = 'replay'"), 10);
-  assert.equal(await count("SELECT sum(requests) AS n FROM traces_1h WHERE feature = 'replay'"), 10);
+  for (const t of ROLLUPS) assert.equal(await count(`SELECT sum(requests) AS n FROM ${t} WHERE feature = 'replay'`), 10, t);
 });
 
 it('embedded restart: rollup buckets behind traces get exactly the missing counts and costs, once', async () => {
   const messages = Array.from({ length: 12 }, (_, i) => message(100 + i)).map((m) => ({ ...m, offset: String(Number(m.offset) + 1000) }));
-  await db.store.command('DETACH TABLE traces_1m_mv');
-  await db.store.command('DETACH TABLE traces_1h_mv');
+  await detachViews();
   const bus = capturingBus();
   const writer = createWriter({ bus, store: db.store, registry, log: silentLogger(), topics: TOPICS, group: 'g-repair', batchSize: 5, maxDelayMs: 0, dedupWindow: 0, dedupWarmMinutes: 0 });
   await writer.start();
   await bus.handler()({ topic: TOPICS.enriched, partition: 0, messages: messages.slice(0, 5) }); // lost by the views
-  await db.store.command('ATTACH TABLE traces_1m_mv');
-  await db.store.command('ATTACH TABLE traces_1h_mv');
+  await attachViews();
   await bus.handler()({ topic: TOPICS.enriched, partition: 0, messages: messages.slice(5) }); // stored everywhere
   await writer.stop();
   const where = "feature = 'replay' AND trace_id >= 'replay-100' AND trace_id <= 'replay-111'";
   assert.equal(await count(`SELECT count() AS n FROM traces WHERE ${where}`), 12);
 
   const repaired = await repairRollups(db.store, { sinceMs: NOW - 3_600_000, log: silentLogger() });
-  assert.deepEqual(repaired.map((r) => r.buckets > 0), [true, true]);
+  assert.deepEqual(repaired.map((r) => r.table), ROLLUPS);
+  assert.deepEqual(repaired.map((r) => r.buckets > 0), [true, true, true, true]);
   const exact = async (table: string) => {
     const [t] = await db.store.query<{ n: string; c: string; tok: string }>(`SELECT count() AS n, toString(sum(toDecimal128(cost_usd, 12))) AS c, toString(sum(input_tokens + output_tokens)) AS tok FROM traces FINAL WHERE feature = 'replay'`);
     const [r] = await db.store.query<{ n: string; c: string; tok: string }>(`SELECT sum(requests) AS n, toString(sum(cost_usd_sum)) AS c, toString(sum(input_tokens_sum + output_tokens_sum)) AS tok FROM ${table} WHERE feature = 'replay'`);
     assert.deepEqual(r, t, table);
   };
-  await exact('traces_1m');
-  await exact('traces_1h');
-  assert.deepEqual((await repairRollups(db.store, { sinceMs: NOW - 3_600_000, log: silentLogger() })).map((r) => r.buckets), [0, 0], 'a second run finds nothing');
-  await exact('traces_1m');
+  for (const t of ROLLUPS) await exact(t);
+  assert.deepEqual((await repairRollups(db.store, { sinceMs: NOW - 3_600_000, log: silentLogger() })).map((r) => r.buckets), [0, 0, 0, 0], 'a second run finds nothing');
+  for (const t of ROLLUPS) await exact(t);
 });
 
 // Found by test/faults/all-in-one-kill in CI: the resent events were older (by event time)
@@ -111,20 +117,18 @@ it('embedded restart: late events (old event time, stored recently) are repaired
   const TWO_DAYS = 2 * 86_400_000;
   const messages = Array.from({ length: 6 }, (_, i) => message(200 + i, { ageMs: TWO_DAYS + i * 3_600_000, feature: 'late' }))
     .map((m) => ({ ...m, offset: String(Number(m.offset) + 2000) }));
-  await db.store.command('DETACH TABLE traces_1m_mv');
-  await db.store.command('DETACH TABLE traces_1h_mv');
+  await detachViews();
   const bus = capturingBus();
   const writer = createWriter({ bus, store: db.store, registry, log: silentLogger(), topics: TOPICS, group: 'g-late', batchSize: 10, maxDelayMs: 0, dedupWindow: 0, dedupWarmMinutes: 0 });
   await writer.start();
   await bus.handler()({ topic: TOPICS.enriched, partition: 0, messages });
   await writer.stop();
-  await db.store.command('ATTACH TABLE traces_1m_mv');
-  await db.store.command('ATTACH TABLE traces_1h_mv');
+  await attachViews();
   assert.equal(await count("SELECT sum(requests) AS n FROM traces_1m WHERE feature = 'late'"), 0, 'the views missed them');
 
   const repaired = await repairRollups(db.store, { sinceMs: NOW - 61 * 60_000, log: silentLogger() });
-  assert.deepEqual(repaired.map((r) => r.buckets), [6, 6], 'one minute and one hour bucket per event');
-  assert.equal(await count("SELECT sum(requests) AS n FROM traces_1m WHERE feature = 'late'"), 6);
-  assert.equal(await count("SELECT sum(requests) AS n FROM traces_1h WHERE feature = 'late'"), 6);
-  assert.deepEqual((await repairRollups(db.store, { sinceMs: NOW - 61 * 60_000, log: silentLogger() })).map((r) => r.buckets), [0, 0], 'a second run finds nothing');
+  const days = await count("SELECT uniqExact(toStartOfDay(ts)) AS n FROM traces WHERE feature = 'late'");
+  assert.deepEqual(repaired.map((r) => r.buckets), [6, 6, 6, days], 'one minute and one hour bucket per event, one per day');
+  for (const t of ROLLUPS) assert.equal(await count(`SELECT sum(requests) AS n FROM ${t} WHERE feature = 'late'`), 6, t);
+  assert.deepEqual((await repairRollups(db.store, { sinceMs: NOW - 61 * 60_000, log: silentLogger() })).map((r) => r.buckets), [0, 0, 0, 0], 'a second run finds nothing');
 });

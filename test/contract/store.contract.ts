@@ -117,6 +117,18 @@ export function runStoreContract(name: string, makeStore: () => Store | Promise<
       assert.equal(byModel!.total, '123456.123456789013');
     });
 
+    test('queryJsonLines: the JSONEachRow text as written, 64-bit integers as numbers, and query() still quotes them after it', async () => {
+      const text = await store.queryJsonLines(
+        "SELECT number AS n, toUInt64(number) * 1000000 AS big, toString(number) AS s, {p:String} AS p FROM numbers(3) ORDER BY n",
+        { p: 'a\nb' },
+      );
+      const lines = text.split('\n').filter((l) => l !== '');
+      assert.equal(lines.length, 3);
+      assert.deepEqual(lines.map((l) => JSON.parse(l)), [0, 1, 2].map((n) => ({ n, big: n * 1_000_000, s: String(n), p: 'a\nb' })));
+      const [row] = await store.query<{ big: unknown }>('SELECT toUInt64(5) AS big');
+      assert.equal(row!.big, '5');
+    });
+
     test('parameters are bound, never executed: hostile strings come back verbatim', async () => {
       const canary = uniqueTable('canary');
       await store.command(`CREATE TABLE ${canary} (v String) ENGINE = MergeTree ORDER BY v`);

@@ -24,7 +24,7 @@ const store = new ApiKeyStore(
 );
 
 function fakeStore(): Store {
-  return { insert: async () => {}, query: async <T,>() => [] as T[], command: async () => {}, ping: async () => true, close: async () => {} };
+  return { insert: async () => {}, query: async <T,>() => [] as T[], queryJsonLines: async () => '', command: async () => {}, ping: async () => true, close: async () => {} };
 }
 
 /** The embedded layout: query app (health + query routes in a child context) plus ingest routes on the same app. */

@@ -63,6 +63,12 @@ const QUERY_SETTINGS = {
   output_format_json_quote_decimals: 1,
 } as const;
 
+/** queryJsonLines: numbers as JSON numbers (the caller passes them on; exact to 2^53). */
+const JSON_LINES_SETTINGS = {
+  output_format_json_quote_64bit_integers: 0,
+  output_format_json_quote_decimals: 0,
+} as const;
+
 /** ClickHouse codes where the same statement may succeed later. */
 const TRANSIENT_CH_CODES = new Set([
   159, // TIMEOUT_EXCEEDED
@@ -291,6 +297,17 @@ export function createClickHouseStore(options: ClickHouseStoreOptions): Store {
       const rs = await request(op, () => client.query({ query: sql, format: 'JSONEachRow', query_params: queryParams, clickhouse_settings: QUERY_SETTINGS }));
       try {
         return await rs.json<T>();
+      } catch (err) {
+        throw toStoreError(err, { op, embedded, phase: 'decode', closed });
+      }
+    },
+
+    async queryJsonLines(sql: string, params?: Record<string, unknown>): Promise<string> {
+      const op = 'query';
+      const queryParams = prepareParams(op, params);
+      const rs = await request(op, () => client.query({ query: sql, format: 'JSONEachRow', query_params: queryParams, clickhouse_settings: JSON_LINES_SETTINGS }));
+      try {
+        return await rs.text();
       } catch (err) {
         throw toStoreError(err, { op, embedded, phase: 'decode', closed });
       }

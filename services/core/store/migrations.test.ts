@@ -143,6 +143,28 @@ CREATE TABLE IF NOT EXISTS m_counts (n UInt64) ENGINE = SummingMergeTree ORDER B
     assert.deepEqual(await store.query("SELECT name FROM system.tables WHERE database = currentDatabase() AND name IN ('m_half', 'm_fixed') ORDER BY name"), [{ name: 'm_fixed' }, { name: 'm_half' }]);
   });
 
+  test('-- @if guards: a statement runs only while its queries answer 1', async () => {
+    write(
+      '006_guarded.sql',
+      `CREATE TABLE IF NOT EXISTS m_guarded (x UInt8) ENGINE = MergeTree ORDER BY x;
+-- @if SELECT count() = 0 FROM m_guarded
+INSERT INTO m_guarded VALUES (1);
+-- @if SELECT 1
+-- @if SELECT 0
+INSERT INTO m_guarded VALUES (2);
+`,
+    );
+    assert.deepEqual(
+      loadMigrations(files.path, vars).find((m) => m.version === 6)!.statements.map((s) => s.guards),
+      [[], ['SELECT count() = 0 FROM m_guarded'], ['SELECT 1', 'SELECT 0']],
+    );
+    await applyMigrations(store, { dir: files.path, vars, log });
+    await store.command('DELETE FROM schema_migrations WHERE version = 6');
+    await applyMigrations(store, { dir: files.path, vars, log });
+    assert.deepEqual(await store.query('SELECT x FROM m_guarded ORDER BY x'), [{ x: 1 }], 'inserted once, and never the statement whose guard fails');
+    rmSync(join(files.path, '006_guarded.sql'));
+  });
+
   test('a missing variable names the file and the variable, and applies nothing', async () => {
     write('005_vars.sql', 'CREATE TABLE IF NOT EXISTS m_vars (x UInt8) ENGINE = MergeTree ORDER BY x TTL now() + INTERVAL {{NOPE}} DAY;\n');
     await assert.rejects(applyMigrations(store, { dir: files.path, vars, log }), (e: unknown) => {

@@ -14,6 +14,11 @@
  *   it: the second run is a no-op.
  * - A file changed after it was applied is not re-applied (add a new file instead); its
  *   checksum mismatch is logged.
+ * - A statement may be guarded: a line `-- @if <query>` inside it (before its text) runs
+ *   `<query>` first, and the statement only when the query's first value is true (1).
+ *   Several guards must all hold. This is what makes a data-moving step (an
+ *   `INSERT … SELECT`, an `EXCHANGE TABLES`) idempotent: its guard asks whether the move
+ *   is still to be done, so a file re-run after a crash resumes instead of repeating it.
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -32,12 +37,18 @@ export interface MigrationOptions {
   table?: string;
 }
 
+/** One statement of a file, with the `-- @if` queries that must all answer 1 for it to run. */
+export interface MigrationStatement {
+  sql: string;
+  guards: string[];
+}
+
 export interface MigrationFile {
   version: number;
   name: string;
   file: string;
   checksum: string;
-  statements: string[];
+  statements: MigrationStatement[];
 }
 
 export interface MigrationResult {
@@ -69,18 +80,41 @@ export function substituteVars(text: string, vars: Record<string, string | numbe
   });
 }
 
-/** Splits a file into statements at `;` ending a line; drops comment-only chunks. */
+const GUARD_RE = /^--\s*@if\s+(.+)$/;
+
+/** Splits a file into statements at `;` ending a line, each with its `-- @if` guards;
+ *  other comment lines are dropped, and comment-only chunks too. */
+export function parseStatements(text: string): MigrationStatement[] {
+  const out: MigrationStatement[] = [];
+  for (const chunk of text.split(/;[ \t]*(?:\r?\n|$)/)) {
+    const guards: string[] = [];
+    const lines: string[] = [];
+    for (const line of chunk.split('\n')) {
+      const t = line.trim();
+      const guard = GUARD_RE.exec(t);
+      if (guard) guards.push(guard[1]!.trim());
+      else if (!t.startsWith('--')) lines.push(line);
+    }
+    const sql = lines.join('\n').trim();
+    if (sql.length > 0) out.push({ sql, guards });
+    else if (guards.length > 0) throw configError(`a -- @if guard (${guards[0]}) is not followed by a statement`);
+  }
+  return out;
+}
+
+/** The statements' text only (guards left out). */
 export function splitStatements(text: string): string[] {
-  return text
-    .split(/;[ \t]*(?:\r?\n|$)/)
-    .map((chunk) =>
-      chunk
-        .split('\n')
-        .filter((line) => !line.trim().startsWith('--'))
-        .join('\n')
-        .trim(),
-    )
-    .filter((s) => s.length > 0);
+  return parseStatements(text).map((s) => s.sql);
+}
+
+/** True when every guard's first value is 1/true. */
+async function guardsHold(store: Store, guards: readonly string[]): Promise<boolean> {
+  for (const guard of guards) {
+    const [row] = await store.query<Record<string, unknown>>(guard);
+    const value = row === undefined ? undefined : Object.values(row)[0];
+    if (!(value === 1 || value === '1' || value === true)) return false;
+  }
+  return true;
 }
 
 /** Reads and prepares the migration files of `dir`, in version order. */
@@ -96,7 +130,14 @@ export function loadMigrations(dir: string, vars: Record<string, string | number
     if (other) throw configError(`migrations ${other} and ${file} have the same version ${version}`);
     seen.set(version, file);
     const raw = readFileSync(join(dir, file), 'utf8');
-    const statements = splitStatements(substituteVars(raw, vars, file));
+    const text = substituteVars(raw, vars, file);
+    let statements: MigrationStatement[];
+    try {
+      statements = parseStatements(text);
+    } catch (err) {
+      if (err instanceof PipelineError) throw configError(`migration ${file}: ${err.message}`);
+      throw err;
+    }
     const checksum = createHash('sha256').update(raw).digest('hex');
     files.push({ version, name: m[2]!, file, checksum, statements });
   }
@@ -133,8 +174,12 @@ SETTINGS non_replicated_deduplication_window = 100`,
       continue;
     }
     log.info({ file: m.file, statements: m.statements.length }, 'applying migration');
-    for (const [i, sql] of m.statements.entries()) {
+    for (const [i, { sql, guards }] of m.statements.entries()) {
       try {
+        if (guards.length > 0 && !(await guardsHold(store, guards))) {
+          log.debug({ file: m.file, statement: i + 1 }, 'guard does not hold: statement skipped');
+          continue;
+        }
         await store.command(sql);
       } catch (err) {
         const detail = err instanceof Error ? err.message : String(err);

@@ -3,6 +3,10 @@
  * Trigger.dev's ClickHouse reader uses). `query` binds every value as `{name:Type}`;
  * `params` validates what is bound before it leaves the process, `row` what comes back,
  * so a schema drift fails loudly here instead of leaking odd JSON to clients.
+ *
+ * Large answers (the metrics endpoints, thousands of rows) do not come through here:
+ * their SQL shapes the rows and the engine's JSON lines are passed on as they are
+ * (Store.queryJsonLines), a zod parse of every row costing more than the query itself.
  */
 import type { z } from 'zod';
 import { ErrorCodes, PipelineError } from '../errors.ts';
@@ -40,3 +44,4 @@ export async function runQuery<P extends z.ZodType, R extends z.ZodType>(
     return parsed.data;
   });
 }
+

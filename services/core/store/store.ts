@@ -20,6 +20,12 @@ export interface InsertOptions {
 export interface Store {
   insert(table: string, rows: readonly Row[], options?: InsertOptions): Promise<void>;
   query<T = Row>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
+  /**
+   * The result as the engine wrote it in JSONEachRow, one object per line, unparsed: for
+   * answers the caller passes on as JSON (64-bit integers as numbers unless the statement
+   * sets otherwise; the statement shapes its own rows).
+   */
+  queryJsonLines(sql: string, params?: Record<string, unknown>): Promise<string>;
   /** DDL and statements with no result (migrations, OPTIMIZE, …). */
   command(sql: string, params?: Record<string, unknown>): Promise<void>;
   ping(): Promise<boolean>;
