@@ -9,6 +9,7 @@ import { createEmbeddedClient } from '../../services/core/store/clients.ts';
 import { applyMigrations } from '../../services/core/store/migrations.ts';
 import type { Store } from '../../services/core/store/store.ts';
 import { buildFixtures, fixtureBase, toRow } from '../support/query/known-traces.ts';
+import { MIGRATIONS_DIR, TEST_TTL_VARS } from '../support/query/test-store.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 /**
@@ -19,16 +20,8 @@ import { tempDir } from '../helpers/temp-dir.ts';
  * totals; the views feed the new tables; and the file re-run (after a crash, or by a
  * second process) never copies twice, also when it stopped half-way.
  */
-const SCHEMAS = join(import.meta.dirname, '../../schemas/clickhouse');
-const VARS = {
-  RAW_TTL_DAYS: 3650,
-  TEXT_TTL_DAYS: 3650,
-  ROLLUP_1M_TTL_DAYS: 3650,
-  ROLLUP_1H_TTL_DAYS: 3650,
-  DLQ_TTL_DAYS: 3650,
-  SCORES_TTL_DAYS: 3650,
-  ALERTS_TTL_DAYS: 3650,
-};
+const SCHEMAS = MIGRATIONS_DIR;
+const VARS = TEST_TTL_VARS;
 const log = silentLogger();
 const SUMS = `sum(requests) AS n, sum(errors) AS e, sum(unpriced) AS u, sum(input_tokens_sum) AS it, sum(output_tokens_sum) AS ot,
   sum(cached_input_tokens_sum) AS ct, sum(cache_write_tokens_sum) AS wt, sum(reasoning_tokens_sum) AS rt,

@@ -13,8 +13,9 @@ import { createEmbeddedClient } from '../../../services/core/store/clients.ts';
 import { applyMigrations } from '../../../services/core/store/migrations.ts';
 import type { Store } from '../../../services/core/store/store.ts';
 
-const MIGRATIONS_DIR = join(import.meta.dirname, '../../../schemas/clickhouse');
-const TEST_TTL_VARS = {
+export const MIGRATIONS_DIR = join(import.meta.dirname, '../../../schemas/clickhouse');
+/** TTLs long enough that no fixture expires. */
+export const TEST_TTL_VARS = {
   RAW_TTL_DAYS: 3650,
   TEXT_TTL_DAYS: 3650,
   ROLLUP_1M_TTL_DAYS: 3650,
