@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { compileRates, computeCost, picoToDecimalString, usdToPicoRate, type CostResult, type Rates, type TokenCounts } from './cost.ts';
+import { compileRates, computeCost, picoToDecimalString, usdToPicoRate, type CostBreakdown, type CostResult, type Rates, type TokenCounts } from './cost.ts';
 import { priceAt } from './price-table.ts';
 import { realTable } from '../../../test/support/pricing/price-tables.ts';
+import { textParts } from '../../../test/support/pricing/breakdown.ts';
 
 function ratesOf(key: string): Rates {
   const model = realTable().models.get(key);
@@ -12,12 +13,12 @@ function ratesOf(key: string): Rates {
   return point.rates;
 }
 
-function ok(r: CostResult): { total: number; breakdown: { input: number; cacheRead: number; cacheWrite: number; output: number; reasoning: number } } {
+function ok(r: CostResult): { total: number; breakdown: CostBreakdown; notes: readonly string[] } {
   assert.equal(r.ok, true, r.ok ? '' : r.reason);
   if (!r.ok) throw new Error('unreachable');
   const b = r.breakdown;
-  assert.equal(r.total, b.input + b.cacheRead + b.cacheWrite + b.output + b.reasoning, 'total is the sum of the parts');
-  for (const v of [r.total, b.input, b.cacheRead, b.cacheWrite, b.output, b.reasoning]) {
+  assert.equal(r.total, Object.values(b).reduce((s, v) => s + v, 0), 'total is the sum of the parts');
+  for (const v of [r.total, ...Object.values(b)]) {
     assert.ok(Number.isSafeInteger(v) && v >= 0, `${v} is a non-negative integer`);
   }
   return r;
@@ -50,7 +51,7 @@ describe('computeCost with real table entries', () => {
         tokens({ input_tokens: 10_000, cached_input_tokens: 6_000, cache_write_tokens: 2_000, output_tokens: 1_500, reasoning_tokens: 500 }),
       ),
     );
-    assert.deepEqual(r.breakdown, {
+    assert.deepEqual(textParts(r.breakdown), {
       input: 2_000 * 3_000_000, // uncached = 10000 − 6000 − 2000
       cacheRead: 6_000 * 300_000,
       cacheWrite: 2_000 * 3_750_000,
@@ -64,7 +65,7 @@ describe('computeCost with real table entries', () => {
   it('o1: reasoning tokens billed at the output price (o1 has no reasoning price), cached input at cache_read', () => {
     // input 1.5e-5, output 6e-5, cache_read 7.5e-6
     const r = ok(computeCost(ratesOf('o1'), tokens({ input_tokens: 1_000, cached_input_tokens: 200, output_tokens: 5_000, reasoning_tokens: 4_000 })));
-    assert.deepEqual(r.breakdown, {
+    assert.deepEqual(textParts(r.breakdown), {
       input: 800 * 15_000_000,
       cacheRead: 200 * 7_500_000,
       cacheWrite: 0,
@@ -84,13 +85,13 @@ describe('computeCost with real table entries', () => {
   it('gpt-4o: no cache_write price → cache writes at the input price', () => {
     // input 2.5e-6, output 1e-5, cache_read 1.25e-6
     const r = ok(computeCost(ratesOf('gpt-4o'), tokens({ input_tokens: 3_000, cached_input_tokens: 1_000, cache_write_tokens: 500, output_tokens: 10 })));
-    assert.deepEqual(r.breakdown, { input: 1_500 * 2_500_000, cacheRead: 1_000 * 1_250_000, cacheWrite: 500 * 2_500_000, output: 10 * 10_000_000, reasoning: 0 });
+    assert.deepEqual(textParts(r.breakdown), { input: 1_500 * 2_500_000, cacheRead: 1_000 * 1_250_000, cacheWrite: 500 * 2_500_000, output: 10 * 10_000_000, reasoning: 0 });
   });
 
   it('mistral/mistral-large-latest: no cache_read price → cached input at the input price', () => {
     // input 5e-7, output 1.5e-6
     const r = ok(computeCost(ratesOf('mistral/mistral-large-latest'), tokens({ input_tokens: 1_000, cached_input_tokens: 400, output_tokens: 100 })));
-    assert.deepEqual(r.breakdown, { input: 600 * 500_000, cacheRead: 400 * 500_000, cacheWrite: 0, output: 100 * 1_500_000, reasoning: 0 });
+    assert.deepEqual(textParts(r.breakdown), { input: 600 * 500_000, cacheRead: 400 * 500_000, cacheWrite: 0, output: 100 * 1_500_000, reasoning: 0 });
   });
 
   it('gpt-4o-mini: 1 input + 1 output token', () => {
@@ -109,7 +110,7 @@ describe('long-context tiers', () => {
         tokens({ input_tokens: 250_000, cached_input_tokens: 50_000, cache_write_tokens: 10_000, output_tokens: 2_000, reasoning_tokens: 1_000 }),
       ),
     );
-    assert.deepEqual(r.breakdown, {
+    assert.deepEqual(textParts(r.breakdown), {
       input: 190_000 * 6_000_000,
       cacheRead: 50_000 * 600_000,
       cacheWrite: 10_000 * 7_500_000,
@@ -154,10 +155,10 @@ describe('long-context tiers', () => {
       above_200k: { input: 0.000005, output: 0.000006 },
     });
     const t128 = ok(computeCost(rates, tokens({ input_tokens: 150_000, cached_input_tokens: 10_000, output_tokens: 10, reasoning_tokens: 5 })));
-    assert.deepEqual(t128.breakdown, { input: 140_000 * 4_000_000, cacheRead: 10_000 * 100_000, cacheWrite: 0, output: 5 * 2_000_000, reasoning: 5 * 3_000_000 });
+    assert.deepEqual(textParts(t128.breakdown), { input: 140_000 * 4_000_000, cacheRead: 10_000 * 100_000, cacheWrite: 0, output: 5 * 2_000_000, reasoning: 5 * 3_000_000 });
     const t200 = ok(computeCost(rates, tokens({ input_tokens: 250_000, cached_input_tokens: 10_000, cache_write_tokens: 1, output_tokens: 10 })));
     // cache_write: tier lacks it, base lacks it → falls back to the (tier's) input price
-    assert.deepEqual(t200.breakdown, { input: 239_999 * 5_000_000, cacheRead: 10_000 * 100_000, cacheWrite: 5_000_000, output: 10 * 6_000_000, reasoning: 0 });
+    assert.deepEqual(textParts(t200.breakdown), { input: 239_999 * 5_000_000, cacheRead: 10_000 * 100_000, cacheWrite: 5_000_000, output: 10 * 6_000_000, reasoning: 0 });
   });
 });
 
@@ -167,11 +168,11 @@ describe('clamping and missing prices', () => {
   it('never produces negative parts for invalid combinations', () => {
     // cached + cache_write > input; reasoning > output; negatives; NaN
     const r = ok(computeCost(rates, { input_tokens: 100, cached_input_tokens: 80, cache_write_tokens: 50, output_tokens: 10, reasoning_tokens: 30 }));
-    assert.deepEqual(r.breakdown, { input: 0, cacheRead: 80 * 100_000, cacheWrite: 20 * 3_000_000, output: 0, reasoning: 10 * 2_000_000 });
+    assert.deepEqual(textParts(r.breakdown), { input: 0, cacheRead: 80 * 100_000, cacheWrite: 20 * 3_000_000, output: 0, reasoning: 10 * 2_000_000 });
     const neg = ok(computeCost(rates, { input_tokens: -5, output_tokens: Number.NaN, cached_input_tokens: -1, cache_write_tokens: 3, reasoning_tokens: -2 }));
     assert.equal(neg.total, 0);
     const big = ok(computeCost(rates, { input_tokens: 10, cached_input_tokens: 1_000 }));
-    assert.deepEqual(big.breakdown, { input: 0, cacheRead: 10 * 100_000, cacheWrite: 0, output: 0, reasoning: 0 });
+    assert.deepEqual(textParts(big.breakdown), { input: 0, cacheRead: 10 * 100_000, cacheWrite: 0, output: 0, reasoning: 0 });
   });
 
   it('missing token fields count as 0', () => {

@@ -1,27 +1,62 @@
-import { TIER_KEY, type PriceJson, type TierJson } from './price-schema.ts';
+import {
+  SERVICE_TIERS,
+  TIER_KEY,
+  type PriceJson,
+  type RateField,
+  type RateFields,
+  type ServiceTierName,
+  type TierJson,
+} from './price-schema.ts';
 
 /**
  * Cost of one call from its token counts and a price, in integer pico-USD (1e-12 USD).
  *
- * Token counts follow the OpenTelemetry GenAI convention: `input_tokens` INCLUDES
- * `cached_input_tokens` and `cache_write_tokens`; `output_tokens` INCLUDES
- * `reasoning_tokens`. Each subset is billed at its own price:
+ * Token counts follow the OpenTelemetry GenAI convention: `input_tokens` is the whole
+ * prompt and `output_tokens` the whole completion; every other count is a part of one of
+ * them, and the parts of one side are disjoint:
  *
- *   uncached input = input − cached − cache_write   at `input`
- *   cached input                                    at `cache_read`  (absent → `input`)
- *   cache write                                     at `cache_write` (absent → `input`)
- *   reasoning                                       at `reasoning`   (absent → `output`)
- *   remaining output = output − reasoning           at `output`
+ *   input_tokens  = text input + cached_input_tokens + cache_write_tokens
+ *                   + input_audio_tokens + input_image_tokens
+ *   cache_write_tokens ⊇ cache_write_1h_tokens (the rest are 5-minute writes)
+ *   output_tokens = text output + reasoning_tokens + output_audio_tokens + output_image_tokens
+ *
+ * Each part is billed at its own price; an absent price falls back (→):
+ *
+ *   text input              at `input`
+ *   cached input            at `cache_read`      → `input`
+ *   5-minute cache write    at `cache_write`     → `input`
+ *   1-hour cache write      at `cache_write_1h`  → the 5-minute price  (marked)
+ *   input audio             at `input_audio`     → `input`             (marked)
+ *   input image             at `input_image`     → `input`             (marked)
+ *   reasoning               at `reasoning`       → `output`
+ *   output audio            at `output_audio`    → `output`            (marked)
+ *   output image            at `output_image`    → `output`            (marked)
+ *   text output             at `output`
+ *
+ * "Marked" fallbacks are the ones where the provider is known to bill the part at its own
+ * price and the table lacks it: the call is priced, and the result carries a note saying
+ * which part was billed at which other price (pricing_status `fallback_rate`). The
+ * unmarked ones are how providers bill when they have no separate price (OpenAI bills
+ * reasoning as output, cache writes as input).
  *
  * Long-context tiers: a price may carry `above_<N>k` tiers (e.g. `above_200k`). When
- * input_tokens (the whole prompt, cached and cache-write included) is strictly greater
- * than N × 1000, every token of the call is billed at the highest such tier; a field the
- * tier lacks falls back to the base price of that field, then to the fallbacks above.
+ * input_tokens (the whole prompt) is strictly greater than N × 1000, every token of the call
+ * is billed at the highest such tier; a field the tier lacks falls back to the base price
+ * of that field, then to the fallbacks above.
+ *
+ * Service tiers: a price may carry `flex`, `priority` and `batch` prices, each with its own
+ * fields and `above_<N>k` tiers. A call billed at service tier S uses, per field: S's
+ * long-context tier, the standard long-context tier, S's own field, the standard field,
+ * then the fallbacks above (resolved inside S first). A field found only in the standard
+ * price is marked (the call was billed at S, the table only knows the standard price);
+ * a model without any S price is billed at the standard price and marked. `default` (or
+ * no tier) is the standard price.
  *
  * Clamping (invalid combinations are the validator's job; the price is never negative):
- * a negative or non-numeric count counts as 0; cached is capped at input; cache_write at
- * input − cached; reasoning at output. So at most input_tokens input-side tokens and
- * output_tokens output-side tokens are billed.
+ * a negative or non-numeric count counts as 0; each part is capped at what is left of its
+ * side, in the order above (cached, cache writes, audio, image; reasoning, audio, image);
+ * 1-hour writes are capped at the cache writes. So at most input_tokens input-side tokens
+ * and output_tokens output-side tokens are billed.
  *
  * Each part is Math.round(tokens × price × 1e12). The price is scaled to pico-USD per token
  * once, in decimal (from its shortest decimal representation), so a price with at most
@@ -34,17 +69,67 @@ export interface TokenCounts {
   output_tokens?: number;
   cached_input_tokens?: number;
   cache_write_tokens?: number;
+  cache_write_1h_tokens?: number;
   reasoning_tokens?: number;
+  input_audio_tokens?: number;
+  output_audio_tokens?: number;
+  input_image_tokens?: number;
+  output_image_tokens?: number;
 }
 
-/** Pico-USD per token for each token kind, fallbacks applied. NO_RATE (−1) = no price. */
-export interface RateSet {
-  readonly input: number;
-  readonly cacheRead: number;
-  readonly cacheWrite: number;
-  readonly output: number;
-  readonly reasoning: number;
+/** The service tier a call was billed at; null or `default` = the standard price. */
+export type ServiceTier = 'default' | ServiceTierName;
+
+/** Token kinds, one per billed part. */
+export const KINDS = [
+  'input',
+  'cacheRead',
+  'cacheWrite',
+  'cacheWrite1h',
+  'inputAudio',
+  'inputImage',
+  'output',
+  'reasoning',
+  'outputAudio',
+  'outputImage',
+] as const;
+export type Kind = (typeof KINDS)[number];
+
+const FIELD_OF: Readonly<Record<Kind, RateField>> = {
+  input: 'input',
+  cacheRead: 'cache_read',
+  cacheWrite: 'cache_write',
+  cacheWrite1h: 'cache_write_1h',
+  inputAudio: 'input_audio',
+  inputImage: 'input_image',
+  output: 'output',
+  reasoning: 'reasoning',
+  outputAudio: 'output_audio',
+  outputImage: 'output_image',
+};
+
+/** Where a kind without its own price is billed, and whether that is marked. */
+const FALLBACK: Readonly<Record<Kind, readonly [Kind, boolean] | null>> = {
+  input: null,
+  output: null,
+  cacheRead: ['input', false],
+  cacheWrite: ['input', false],
+  cacheWrite1h: ['cacheWrite', true],
+  inputAudio: ['input', true],
+  inputImage: ['input', true],
+  reasoning: ['output', false],
+  outputAudio: ['output', true],
+  outputImage: ['output', true],
+};
+
+/** A compiled rate: pico-USD per token (NO_RATE = no price) and, when marked, why. */
+export interface Rate {
+  readonly pico: number;
+  readonly note: string | null;
 }
+
+/** Rates of every kind, fallbacks applied. */
+export type RateSet = Readonly<Record<Kind, Rate>>;
 
 export interface TierRates {
   /** The tier applies when input_tokens > above. */
@@ -53,22 +138,27 @@ export interface TierRates {
   readonly rates: RateSet;
 }
 
-/** A compiled price: base rates and long-context tiers sorted by `above`, highest first. */
-export interface Rates {
+/** A compiled price of one service tier: base rates and long-context tiers, highest `above` first. */
+export interface TierPrice {
   readonly base: RateSet;
   readonly tiers: readonly TierRates[];
 }
 
-export interface CostBreakdown {
-  input: number;
-  cacheRead: number;
-  cacheWrite: number;
-  output: number;
-  reasoning: number;
+/** A compiled price: the standard one and, per service tier the table prices, that tier's. */
+export interface Rates extends TierPrice {
+  readonly service: Readonly<Partial<Record<ServiceTierName, TierPrice>>>;
 }
 
+export type CostBreakdown = Record<Kind, number>;
+
 export type CostResult =
-  | { readonly ok: true; readonly total: number; readonly breakdown: CostBreakdown }
+  | {
+      readonly ok: true;
+      readonly total: number;
+      readonly breakdown: CostBreakdown;
+      /** Marked fallbacks used for this call (empty when every part had its own price). */
+      readonly notes: readonly string[];
+    }
   | { readonly ok: false; readonly code: 'missing_price' | 'out_of_range'; readonly reason: string };
 
 export const NO_RATE = -1;
@@ -83,46 +173,93 @@ export function usdToPicoRate(usd: number): number {
   return Number(`${s.slice(0, e)}e${Number(s.slice(e + 1)) + PICO_EXPONENT}`);
 }
 
-function rate(usd: number | undefined): number {
-  return usd === undefined ? NO_RATE : usdToPicoRate(usd);
+/** One layer of prices searched for a field; `standard` layers are marked when a service tier is billed. */
+interface Layer {
+  readonly fields: RateFields | undefined;
+  readonly standard: boolean;
 }
 
-function firstRate(a: number, b: number): number {
-  return a !== NO_RATE ? a : b;
-}
-
-function compileSet(
-  own: { input?: number; output?: number; cache_read?: number; cache_write?: number; reasoning?: number },
-  base: PriceJson | undefined,
-): RateSet {
-  // own field, then (for a tier) the base price's field, then the kind's fallback.
-  const input = firstRate(rate(own.input), rate(base?.input));
-  const output = firstRate(rate(own.output), rate(base?.output));
-  return {
-    input,
-    output,
-    cacheRead: firstRate(firstRate(rate(own.cache_read), rate(base?.cache_read)), input),
-    cacheWrite: firstRate(firstRate(rate(own.cache_write), rate(base?.cache_write)), input),
-    reasoning: firstRate(firstRate(rate(own.reasoning), rate(base?.reasoning)), output),
+function compileSet(layers: readonly Layer[], serviceTier: ServiceTierName | null): RateSet {
+  const out = {} as Record<Kind, Rate>;
+  const resolve = (kind: Kind): Rate => {
+    const done = out[kind];
+    if (done !== undefined) return done;
+    const field = FIELD_OF[kind];
+    let rate: Rate | undefined;
+    for (const layer of layers) {
+      const usd = layer.fields?.[field];
+      if (usd === undefined) continue;
+      const note = serviceTier !== null && layer.standard ? `${serviceTier}: no ${serviceTier} ${field} price, billed at the standard ${field} price` : null;
+      rate = { pico: usdToPicoRate(usd), note };
+      break;
+    }
+    if (rate === undefined) {
+      const fb = FALLBACK[kind];
+      if (fb === null) rate = { pico: NO_RATE, note: null };
+      else {
+        const [to, marked] = fb;
+        const target = resolve(to);
+        rate = { pico: target.pico, note: marked ? `no ${field} price, billed at the ${FIELD_OF[to]} price` : target.note };
+      }
+    }
+    out[kind] = rate;
+    return rate;
   };
+  for (const kind of KINDS) resolve(kind);
+  return Object.freeze(out);
 }
 
-/** Compiles a price (file format, USD per token) into pico-USD rates with fallbacks and tiers resolved. */
-export function compileRates(price: PriceJson): Rates {
-  const tiers: TierRates[] = [];
-  const rec = price as unknown as Record<string, unknown>;
-  for (const key of Object.keys(rec)) {
-    const m = TIER_KEY.exec(key);
-    if (m === null || rec[key] === undefined) continue;
-    tiers.push({ above: Number(m[1]) * 1000, name: key, rates: compileSet(rec[key] as TierJson, price) });
+function tierKeys(...objects: (object | undefined)[]): string[] {
+  const keys = new Set<string>();
+  for (const o of objects) {
+    if (o === undefined) continue;
+    for (const k of Object.keys(o)) if (TIER_KEY.test(k) && (o as Record<string, unknown>)[k] !== undefined) keys.add(k);
   }
-  tiers.sort((a, b) => b.above - a.above);
-  return { base: compileSet(price, undefined), tiers };
+  return [...keys];
+}
+
+function sortTiers(tiers: TierRates[]): TierRates[] {
+  return tiers.sort((a, b) => b.above - a.above);
+}
+
+function tierOf(o: object | undefined, key: string): TierJson | undefined {
+  return o === undefined ? undefined : ((o as Record<string, unknown>)[key] as TierJson | undefined);
+}
+
+/** Compiles a price (file format, USD per token) into pico-USD rates with fallbacks, tiers and service tiers resolved. */
+export function compileRates(price: PriceJson): Rates {
+  const tiers: TierRates[] = tierKeys(price).map((key) => ({
+    above: Number(TIER_KEY.exec(key)![1]) * 1000,
+    name: key,
+    rates: compileSet([{ fields: tierOf(price, key), standard: false }, { fields: price, standard: false }], null),
+  }));
+  const service: Partial<Record<ServiceTierName, TierPrice>> = {};
+  for (const s of SERVICE_TIERS) {
+    const sp = price[s];
+    if (sp === undefined) continue;
+    const base = compileSet([{ fields: sp, standard: false }, { fields: price, standard: true }], s);
+    const sTiers = tierKeys(price, sp).map((key) => ({
+      above: Number(TIER_KEY.exec(key)![1]) * 1000,
+      name: `${s}.${key}`,
+      rates: compileSet(
+        [
+          { fields: tierOf(sp, key), standard: false },
+          { fields: tierOf(price, key), standard: true },
+          { fields: sp, standard: false },
+          { fields: price, standard: true },
+        ],
+        s,
+      ),
+    }));
+    service[s] = { base, tiers: sortTiers(sTiers) };
+  }
+  return { base: compileSet([{ fields: price, standard: false }], null), tiers: sortTiers(tiers), service };
 }
 
 const MISSING_INPUT: CostResult = Object.freeze({ ok: false, code: 'missing_price', reason: 'no input price' });
 const MISSING_OUTPUT: CostResult = Object.freeze({ ok: false, code: 'missing_price', reason: 'no output price' });
 const OUT_OF_RANGE: CostResult = Object.freeze({ ok: false, code: 'out_of_range', reason: 'cost exceeds the exact integer range' });
+const NO_NOTES: readonly string[] = Object.freeze([]);
 
 function count(n: number | undefined): number {
   return n !== undefined && n > 0 ? n : 0; // NaN, negatives, undefined → 0
@@ -132,44 +269,84 @@ function part(tokens: number, picoRate: number): number {
   return tokens === 0 ? 0 : Math.round(tokens * picoRate);
 }
 
-/** The cost of one call at a compiled price. Pure; allocates only the result. */
-export function computeCost(rates: Rates, tokens: TokenCounts): CostResult {
+/** Splits the counts into disjoint billed parts (see the clamping rule above). */
+export function splitTokens(tokens: TokenCounts): Record<Kind, number> {
   const input = count(tokens.input_tokens);
   const output = count(tokens.output_tokens);
-  let r = rates.base;
-  const tiers = rates.tiers;
-  for (let i = 0; i < tiers.length; i++) {
-    if (input > tiers[i].above) {
-      r = tiers[i].rates;
-      break;
+  let left = input;
+  const take = (n: number | undefined): number => {
+    const t = Math.min(count(n), left);
+    left -= t;
+    return t;
+  };
+  const cacheRead = take(tokens.cached_input_tokens);
+  const cacheWriteAll = take(tokens.cache_write_tokens);
+  const cacheWrite1h = Math.min(count(tokens.cache_write_1h_tokens), cacheWriteAll);
+  const inputAudio = take(tokens.input_audio_tokens);
+  const inputImage = take(tokens.input_image_tokens);
+  const textInput = left;
+  left = output;
+  const reasoning = take(tokens.reasoning_tokens);
+  const outputAudio = take(tokens.output_audio_tokens);
+  const outputImage = take(tokens.output_image_tokens);
+  return {
+    input: textInput,
+    cacheRead,
+    cacheWrite: cacheWriteAll - cacheWrite1h,
+    cacheWrite1h,
+    inputAudio,
+    inputImage,
+    output: left,
+    reasoning,
+    outputAudio,
+    outputImage,
+  };
+}
+
+function pickTier(price: TierPrice, input: number): RateSet {
+  const tiers = price.tiers;
+  for (let i = 0; i < tiers.length; i++) if (input > tiers[i].above) return tiers[i].rates;
+  return price.base;
+}
+
+const INPUT_SIDE: ReadonlySet<Kind> = new Set(['input', 'cacheRead', 'cacheWrite', 'cacheWrite1h', 'inputAudio', 'inputImage']);
+
+/** The cost of one call at a compiled price, billed at `serviceTier` (null/`default`: standard). Pure. */
+export function computeCost(rates: Rates, tokens: TokenCounts, serviceTier: ServiceTier | null = null): CostResult {
+  const input = count(tokens.input_tokens);
+  let notes: string[] | null = null;
+  let price: TierPrice = rates;
+  if (serviceTier !== null && serviceTier !== 'default') {
+    const sp = rates.service[serviceTier];
+    if (sp !== undefined) price = sp;
+    else notes = [`${serviceTier}: no ${serviceTier} price for this model, billed at the standard price`];
+  }
+  const r = pickTier(price, input);
+  const parts = splitTokens(tokens);
+  let missingInput = false;
+  let missingOutput = false;
+  const breakdown = {} as CostBreakdown;
+  let total = 0;
+  for (const kind of KINDS) {
+    const n = parts[kind];
+    const rate = r[kind];
+    if (n > 0 && rate.pico < 0) {
+      if (INPUT_SIDE.has(kind)) missingInput = true;
+      else missingOutput = true;
+      continue;
+    }
+    const p = part(n, rate.pico);
+    breakdown[kind] = p;
+    total += p;
+    if (n > 0 && rate.note !== null) {
+      notes ??= [];
+      if (!notes.includes(rate.note)) notes.push(rate.note);
     }
   }
-  let cached = count(tokens.cached_input_tokens);
-  if (cached > input) cached = input;
-  let cacheWrite = count(tokens.cache_write_tokens);
-  if (cacheWrite > input - cached) cacheWrite = input - cached;
-  const uncached = input - cached - cacheWrite;
-  let reasoning = count(tokens.reasoning_tokens);
-  if (reasoning > output) reasoning = output;
-  const plainOutput = output - reasoning;
-
-  if ((uncached > 0 && r.input < 0) || (cached > 0 && r.cacheRead < 0) || (cacheWrite > 0 && r.cacheWrite < 0)) {
-    return MISSING_INPUT;
-  }
-  if ((plainOutput > 0 && r.output < 0) || (reasoning > 0 && r.reasoning < 0)) return MISSING_OUTPUT;
-
-  const pInput = part(uncached, r.input);
-  const pCacheRead = part(cached, r.cacheRead);
-  const pCacheWrite = part(cacheWrite, r.cacheWrite);
-  const pOutput = part(plainOutput, r.output);
-  const pReasoning = part(reasoning, r.reasoning);
-  const total = pInput + pCacheRead + pCacheWrite + pOutput + pReasoning;
+  if (missingInput) return MISSING_INPUT;
+  if (missingOutput) return MISSING_OUTPUT;
   if (!Number.isSafeInteger(total)) return OUT_OF_RANGE;
-  return {
-    ok: true,
-    total,
-    breakdown: { input: pInput, cacheRead: pCacheRead, cacheWrite: pCacheWrite, output: pOutput, reasoning: pReasoning },
-  };
+  return { ok: true, total, breakdown, notes: notes ?? NO_NOTES };
 }
 
 /** Integer pico-USD → exact decimal USD string with 12 fraction digits (2500000 → "0.000002500000"). */

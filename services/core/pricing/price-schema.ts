@@ -6,24 +6,44 @@ import { z } from 'zod';
  * their error messages. Prices are USD per token. See schemas/pricing/README.md.
  */
 
-/** Price fields a long-context tier (`above_<N>k`) may carry. */
-export interface TierJson {
-  input?: number;
-  output?: number;
-  cache_read?: number;
-  cache_write?: number;
-}
+/**
+ * Per-token price fields, in file order. `input`/`output` are text tokens; the others are
+ * parts of the call billed at their own price (see cost.ts for what each part is and what
+ * an absent field falls back to).
+ */
+export const RATE_FIELDS = [
+  'input',
+  'output',
+  'cache_read',
+  'cache_write',
+  'cache_write_1h',
+  'reasoning',
+  'input_audio',
+  'output_audio',
+  'input_image',
+  'output_image',
+] as const;
+export type RateField = (typeof RATE_FIELDS)[number];
+export type RateFields = { [F in RateField]?: number };
+
+/** Price fields a long-context tier (`above_<N>k`) may carry: any per-token field. */
+export type TierJson = RateFields;
+
+/**
+ * Service tiers with their own per-token prices (OpenAI `service_tier` flex / priority,
+ * batch jobs). `default` is the price itself.
+ */
+export const SERVICE_TIERS = ['flex', 'priority', 'batch'] as const;
+export type ServiceTierName = (typeof SERVICE_TIERS)[number];
+
+/** A service tier's prices: per-token fields and its own long-context tiers. */
+export type ServiceTierJson = RateFields & { [tier: `above_${number}k`]: TierJson | undefined };
 
 /** One dated price of a model. `above_<N>k` keys hold long-context tiers (N × 1000 input tokens). */
-export interface PriceJson {
+export type PriceJson = RateFields & {
   effective_from: string;
-  input?: number;
-  output?: number;
-  cache_read?: number;
-  cache_write?: number;
-  reasoning?: number;
   [tier: `above_${number}k`]: TierJson | undefined;
-}
+} & { [S in ServiceTierName]?: ServiceTierJson };
 
 export interface ModelJson {
   provider: string;
@@ -57,8 +77,9 @@ export interface OverridesFile {
 /** `above_200k` → 200000. Tier keys are `above_<N>k` with N a positive integer. */
 export const TIER_KEY = /^above_([1-9][0-9]*)k$/;
 
-const PRICE_FIELDS = ['effective_from', 'input', 'output', 'cache_read', 'cache_write', 'reasoning'] as const;
-const PRICE_FIELD_SET: ReadonlySet<string> = new Set(PRICE_FIELDS);
+const PRICE_FIELDS = ['effective_from', ...RATE_FIELDS] as const;
+const RATE_FIELD_SET: ReadonlySet<string> = new Set(RATE_FIELDS);
+const SERVICE_TIER_SET: ReadonlySet<string> = new Set(SERVICE_TIERS);
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /** True for a real calendar date written YYYY-MM-DD (2025-02-30 is false). */
@@ -87,47 +108,65 @@ const usd = z
 
 const isoDate = z.string({ error: 'expected YYYY-MM-DD' }).refine(isIsoDate, 'expected YYYY-MM-DD');
 
-const tierSchema = z
-  .strictObject(
-    { input: usd.optional(), output: usd.optional(), cache_read: usd.optional(), cache_write: usd.optional() },
-    { error: (iss) => (iss.code === 'invalid_type' ? 'expected an object with input/output/cache_read/cache_write' : undefined) },
-  )
-  .refine(
-    (t) => t.input !== undefined || t.output !== undefined || t.cache_read !== undefined || t.cache_write !== undefined,
-    'a tier needs at least one price',
-  );
+const usdOptional = usd.optional();
+
+type Issue = { path: PropertyKey[]; message: string };
+
+/** Issues of an object holding per-token fields and (when `tiers`) `above_<N>k` tiers and service tiers. */
+function rateObjectIssues(rec: Record<string, unknown>, allowed: { tiers: boolean; serviceTiers: boolean; effectiveFrom: boolean }): Issue[] {
+  const issues: Issue[] = [];
+  const names = [
+    ...(allowed.effectiveFrom ? ['effective_from'] : []),
+    ...RATE_FIELDS,
+    ...(allowed.tiers ? ['above_<N>k'] : []),
+    ...(allowed.serviceTiers ? SERVICE_TIERS : []),
+  ];
+  const expected = `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
+  let prices = 0;
+  for (const k of Object.keys(rec)) {
+    if (k === 'effective_from' && allowed.effectiveFrom) continue;
+    if (RATE_FIELD_SET.has(k)) {
+      const r = usdOptional.safeParse(rec[k]);
+      if (!r.success) for (const iss of r.error.issues) issues.push({ path: [k], message: iss.message });
+      if (rec[k] !== undefined) prices++;
+      continue;
+    }
+    if (allowed.tiers && TIER_KEY.test(k)) {
+      issues.push(...nestedIssues(k, rec[k], { tiers: false, serviceTiers: false, effectiveFrom: false }));
+      continue;
+    }
+    if (allowed.serviceTiers && SERVICE_TIER_SET.has(k)) {
+      issues.push(...nestedIssues(k, rec[k], { tiers: true, serviceTiers: false, effectiveFrom: false }));
+      continue;
+    }
+    issues.push({ path: [k], message: `unknown field (expected ${expected})` });
+  }
+  if (!allowed.effectiveFrom && prices === 0 && !Object.keys(rec).some((k) => TIER_KEY.test(k))) {
+    issues.push({ path: [], message: 'a tier needs at least one price' });
+  }
+  return issues;
+}
+
+function nestedIssues(key: string, value: unknown, allowed: { tiers: boolean; serviceTiers: boolean; effectiveFrom: boolean }): Issue[] {
+  if (value === undefined) return [];
+  if (!isPlainObject(value)) {
+    return [{ path: [key], message: `expected an object of per-token prices (${RATE_FIELDS.join(', ')})` }];
+  }
+  return rateObjectIssues(value, allowed).map((iss) => ({ path: [key, ...iss.path], message: iss.message }));
+}
 
 const priceSchema = z
   .looseObject(
-    {
-      effective_from: isoDate,
-      input: usd.optional(),
-      output: usd.optional(),
-      cache_read: usd.optional(),
-      cache_write: usd.optional(),
-      reasoning: usd.optional(),
-    },
+    { effective_from: isoDate },
     { error: (iss) => (iss.code === 'invalid_type' ? 'expected a price object' : undefined) },
   )
   .superRefine((p, ctx) => {
-    if (p.input === undefined && p.output === undefined) {
+    const rec = p as Record<string, unknown>;
+    if (rec.input === undefined && rec.output === undefined) {
       ctx.addIssue({ code: 'custom', path: [], message: 'a price needs input and/or output' });
     }
-    const rec = p as Record<string, unknown>;
-    for (const k of Object.keys(rec)) {
-      if (PRICE_FIELD_SET.has(k)) continue;
-      if (!TIER_KEY.test(k)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [k],
-          message: `unknown field (expected ${PRICE_FIELDS.join(', ')} or above_<N>k)`,
-        });
-        continue;
-      }
-      const r = tierSchema.safeParse(rec[k]);
-      if (!r.success) {
-        for (const iss of r.error.issues) ctx.addIssue({ code: 'custom', path: [k, ...iss.path], message: iss.message });
-      }
+    for (const iss of rateObjectIssues(rec, { tiers: true, serviceTiers: true, effectiveFrom: true })) {
+      ctx.addIssue({ code: 'custom', path: iss.path, message: iss.message });
     }
   }, { when: (payload) => isPlainObject(payload.value) }) as unknown as z.ZodType<PriceJson>;
 

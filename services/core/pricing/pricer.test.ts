@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { buildPriceTable, loadPriceTable, parseOverridesFile, parsePriceTableFile, PriceTableError } from './price-table.ts';
 import { createPricer, type PriceRequest, type PriceResult, type Priced } from './pricer.ts';
 import { OVERRIDES_EXAMPLE, PRICES_JSON, realTable } from '../../../test/support/pricing/price-tables.ts';
+import { textParts } from '../../../test/support/pricing/breakdown.ts';
 
 const T2025 = Date.UTC(2025, 6, 1);
 
@@ -33,7 +34,7 @@ describe('createPricer with the real table', () => {
     assert.equal(r.how, 'pattern');
     assert.equal(r.priceVersion, `${realTable().version}@1970-01-01`);
     assert.match(r.priceVersion, /^litellm-[0-9a-f]{12}@1970-01-01$/);
-    assert.deepEqual(r.breakdown, { input: 600 * 2_500_000, cacheRead: 400 * 1_250_000, cacheWrite: 0, output: 500 * 10_000_000, reasoning: 0 });
+    assert.deepEqual(textParts(r.breakdown), { input: 600 * 2_500_000, cacheRead: 400 * 1_250_000, cacheWrite: 0, output: 500 * 10_000_000, reasoning: 0 });
     assert.equal(r.costPico, 1_500_000_000 + 500_000_000 + 5_000_000_000);
   });
 
@@ -75,7 +76,7 @@ describe('createPricer with the real table', () => {
   it('clamps invalid token combinations instead of producing negative costs', () => {
     const r = priced(pricer.price(req('claude-sonnet-4-5', { input_tokens: 10, cached_input_tokens: 50, cache_write_tokens: 50, output_tokens: 1, reasoning_tokens: 9 })));
     assert.ok(r.costPico >= 0);
-    assert.deepEqual(r.breakdown, { input: 0, cacheRead: 10 * 300_000, cacheWrite: 0, output: 0, reasoning: 1 * 15_000_000 });
+    assert.deepEqual(textParts(r.breakdown), { input: 0, cacheRead: 10 * 300_000, cacheWrite: 0, output: 0, reasoning: 1 * 15_000_000 });
   });
 
   it('exposes the table version', () => {
@@ -128,7 +129,7 @@ describe('aliases', () => {
     const sonnet = priced(pricer.price(req('claude-3-5-sonnet-latest', { cached_input_tokens: 200, cache_write_tokens: 100 })));
     assert.equal(sonnet.matchedModel, 'claude-3-5-sonnet-20241022');
     assert.equal(sonnet.how, 'alias');
-    assert.deepEqual(sonnet.breakdown, { input: 700 * 3_000_000, cacheRead: 200 * 300_000, cacheWrite: 100 * 3_750_000, output: 500 * 15_000_000, reasoning: 0 });
+    assert.deepEqual(textParts(sonnet.breakdown), { input: 700 * 3_000_000, cacheRead: 200 * 300_000, cacheWrite: 100 * 3_750_000, output: 500 * 15_000_000, reasoning: 0 });
     // gemini-1.5-pro: price cut on 2024-10-01, above_128k tier
     const g = (t: string, input: number): Priced => priced(pricer.price(req('gemini-1.5-pro', { timestampMs: Date.parse(t), input_tokens: input, output_tokens: 0 })));
     assert.equal(g('2024-09-30T00:00:00Z', 1_000).costPico, 1_000 * 3_500_000);

@@ -1,4 +1,4 @@
-import { computeCost, type CostBreakdown, type TokenCounts } from './cost.ts';
+import { computeCost, type CostBreakdown, type ServiceTier, type TokenCounts } from './cost.ts';
 import { createModelMatcher, type MatchHow, type ModelMatcher } from './model-matcher.ts';
 import { checkAliases, priceAt, PriceTableError, type PriceTable } from './price-table.ts';
 
@@ -13,6 +13,8 @@ export interface PriceRequest extends TokenCounts {
   model: string;
   provider?: string | null;
   timestampMs: number;
+  /** The service tier the call was billed at; null/undefined/`default` = standard. */
+  serviceTier?: ServiceTier | null;
 }
 
 export interface Priced {
@@ -25,6 +27,12 @@ export interface Priced {
   /** Total cost in pico-USD (1e-12 USD), the exact sum of the breakdown. */
   readonly costPico: number;
   readonly breakdown: CostBreakdown;
+  /**
+   * Parts billed at a fallback price because the table lacks their own (a service tier
+   * the model has no price for, a 1-hour cache write without a 1-hour price, audio or
+   * image tokens without an audio or image price). Empty when every part had its own.
+   */
+  readonly notes: readonly string[];
 }
 
 export type UnpricedCode = 'unknown_model' | 'before_first_price' | 'missing_price' | 'invalid_timestamp' | 'out_of_range';
@@ -85,7 +93,7 @@ export function createPricer(table: PriceTable, opts: PricerOptions = {}): Price
         matchedModel: key,
       };
     }
-    const cost = computeCost(point.rates, req);
+    const cost = computeCost(point.rates, req, req.serviceTier ?? null);
     if (!cost.ok) {
       return { status: 'unpriced', code: cost.code, reason: `${JSON.stringify(key)}: ${cost.reason}`, matchedModel: key };
     }
@@ -96,6 +104,7 @@ export function createPricer(table: PriceTable, opts: PricerOptions = {}): Price
       priceVersion: point.version,
       costPico: cost.total,
       breakdown: cost.breakdown,
+      notes: cost.notes,
     };
   }
 
