@@ -174,6 +174,7 @@ function main(): void {
     `entries:  ${report.entries}; kept ${report.kept}; skipped ${skipped}`,
     `modes:    ${Object.entries(report.keptByMode).sort((a, b) => b[1] - a[1]).map(([m, n]) => `${m}=${n}`).join(', ')}`,
     `tiers:    ${Object.entries(report.tiers).map(([t, n]) => `${t}=${n}`).join(', ') || 'none'}`,
+    `service tiers: ${Object.entries(report.serviceTiers).map(([t, n]) => `${t}=${n}`).join(', ') || 'none'}`,
     `cache_read from input_cost_per_token_cache_hit: ${report.cacheHitAsCacheRead}`,
     `zero-priced (every token price 0): ${report.zeroPriced.length}, e.g. ${report.zeroPriced.slice(0, 5).join(', ')}`,
     `not applied (top fields on kept models): ${notApplied}`,

@@ -34,6 +34,21 @@ const fixture = {
     input_cost_per_token_priority: 0.000005,
     input_cost_per_token_batches: 0.00000125,
     input_cost_per_token_above_128k_tokens: 0.000004,
+    input_cost_per_token_above_272k_tokens_priority: 0.00001,
+    input_cost_per_audio_token: 'free', // a bad price of a part: left out, the entry kept
+  },
+  'audio-image': {
+    litellm_provider: 'openai',
+    mode: 'chat',
+    input_cost_per_token: 0.0000025,
+    output_cost_per_token: 0.00001,
+    input_cost_per_audio_token: 0.00004,
+    output_cost_per_audio_token: 0.00008,
+    input_cost_per_image_token: 0.00001,
+    output_cost_per_image_token: 0.00004,
+    input_cost_per_audio_token_priority: 0.00006,
+    input_cost_per_token_flex: 0.00000125,
+    cache_read_input_audio_token_cost: 0.0000025,
   },
   'deepseek/deepseek-x': { litellm_provider: 'deepseek', mode: 'chat', input_cost_per_token: 5.5e-7, output_cost_per_token: 0.00000219, input_cost_per_token_cache_hit: 1.4e-7 },
   'embed-only-input': { litellm_provider: 'mistral', mode: 'embedding', input_cost_per_token: 1e-7 },
@@ -55,6 +70,7 @@ describe('convertLiteLLM', () => {
   it('keeps token-priced entries and skips the rest, counting each reason', () => {
     assert.deepEqual(Object.keys(table.models), [
       'aa-reasoner',
+      'audio-image',
       'deepseek/deepseek-x',
       'embed-only-input',
       'free-local',
@@ -62,16 +78,16 @@ describe('convertLiteLLM', () => {
       'video-output-only',
       'zz-chat',
     ]);
-    assert.equal(report.entries, 14);
-    assert.equal(report.kept, 7);
+    assert.equal(report.entries, 15);
+    assert.equal(report.kept, 8);
     assert.deepEqual(report.skipped, { sample_spec: 1, not_an_object: 1, no_token_price: 2, tiered_pricing_only: 1, invalid_price: 2 });
     assert.deepEqual(report.skippedExamples.no_token_price, ['fallback_generalizations', 'image-gen']);
     assert.deepEqual(report.skippedExamples.invalid_price, ['broken-price', 'negative-price']);
-    assert.deepEqual(report.keptByMode, { chat: 5, embedding: 1, '(none)': 1 });
+    assert.deepEqual(report.keptByMode, { chat: 6, embedding: 1, '(none)': 1 });
     assert.deepEqual(report.zeroPriced, ['free-local']);
   });
 
-  it('maps every token price, the above_<N>k tiers, and DeepSeek cache-hit prices', () => {
+  it('maps every token price, the above_<N>k tiers, the service tiers, 1-hour cache writes, audio and image tokens, and DeepSeek cache-hit prices', () => {
     assert.deepEqual(table.models['zz-chat'], {
       provider: 'anthropic',
       mode: 'chat',
@@ -82,7 +98,8 @@ describe('convertLiteLLM', () => {
           output: 0.000015,
           cache_read: 3e-7,
           cache_write: 0.00000375,
-          above_200k: { input: 0.000006, output: 0.0000225, cache_read: 6e-7, cache_write: 0.0000075 },
+          cache_write_1h: 0.000006,
+          above_200k: { input: 0.000006, output: 0.0000225, cache_read: 6e-7, cache_write: 0.0000075, cache_write_1h: 0.000012 },
         },
       ],
     });
@@ -93,18 +110,27 @@ describe('convertLiteLLM', () => {
       reasoning: 0.00002,
       above_128k: { input: 0.000004 },
       above_272k: { input: 0.000005, output: 0.0000225 },
+      priority: { input: 0.000005, above_272k: { input: 0.00001 } },
+      batch: { input: 0.00000125 },
+    });
+    assert.deepEqual(table.models['audio-image'].prices[0], {
+      effective_from: '1970-01-01',
+      input: 0.0000025,
+      output: 0.00001,
+      input_audio: 0.00004,
+      output_audio: 0.00008,
+      input_image: 0.00001,
+      output_image: 0.00004,
+      flex: { input: 0.00000125 },
+      priority: { input_audio: 0.00006 },
     });
     assert.equal(table.models['deepseek/deepseek-x'].prices[0].cache_read, 1.4e-7);
     assert.equal(report.cacheHitAsCacheRead, 1);
     assert.deepEqual(table.models['video-output-only'].prices[0], { effective_from: '1970-01-01', output: 0.0000075 });
     assert.deepEqual(table.models['no-mode'], { provider: 'x', prices: [{ effective_from: '1970-01-01', input: 0.000001, output: 0.000002 }] });
     assert.deepEqual(report.tiers, { above_200k: 1, above_128k: 1, above_272k: 1 });
-    assert.deepEqual(report.notApplied, {
-      cache_creation_input_token_cost_above_1hr: 1,
-      cache_creation_input_token_cost_above_1hr_above_200k_tokens: 1,
-      input_cost_per_token_priority: 1,
-      input_cost_per_token_batches: 1,
-    });
+    assert.deepEqual(report.serviceTiers, { flex: 1, priority: 2, batch: 1 });
+    assert.deepEqual(report.notApplied, { input_cost_per_audio_token: 1, cache_read_input_audio_token_cost: 1 });
   });
 
   it('writes the header: version from the source hash, source, licence, snapshot date', () => {
@@ -135,10 +161,10 @@ describe('convertLiteLLM', () => {
     const lines = text.split('\n');
     assert.equal(lines[1], '  "format": 1,');
     const modelLines = lines.filter((l) => l.startsWith('    "'));
-    assert.equal(modelLines.length, 7);
+    assert.equal(modelLines.length, 8);
     assert.equal(
       modelLines[0],
-      '    "aa-reasoner": {"provider":"openai","mode":"chat","prices":[{"effective_from":"1970-01-01","input":0.0000025,"output":0.000015,"reasoning":0.00002,"above_128k":{"input":0.000004},"above_272k":{"input":0.000005,"output":0.0000225}}]},',
+      '    "aa-reasoner": {"provider":"openai","mode":"chat","prices":[{"effective_from":"1970-01-01","input":0.0000025,"output":0.000015,"reasoning":0.00002,"above_128k":{"input":0.000004},"above_272k":{"input":0.000005,"output":0.0000225},"priority":{"input":0.000005,"above_272k":{"input":0.00001}},"batch":{"input":0.00000125}}]},',
     );
     assert.deepEqual(parsePriceTableFile(JSON.parse(text)), JSON.parse(text));
   });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { isIsoDate, TIER_KEY, type ModelJson, type PriceJson, type PriceTableFile, type TierJson } from './price-schema.ts';
+import { isIsoDate, RATE_FIELDS, SERVICE_TIERS, TIER_KEY, type ModelJson, type PriceJson, type PriceTableFile, type RateField } from './price-schema.ts';
 
 /**
  * Converts LiteLLM's model_prices_and_context_window.json (BerriAI/litellm, MIT) into the
@@ -8,14 +8,19 @@ import { isIsoDate, TIER_KEY, type ModelJson, type PriceJson, type PriceTableFil
  *
  * Kept: entries with a numeric input_cost_per_token and/or output_cost_per_token.
  * Mapped fields (USD per token):
- *   input_cost_per_token → input            output_cost_per_token → output
+ *   input_cost_per_token → input                    output_cost_per_token → output
  *   cache_read_input_token_cost → cache_read (else input_cost_per_token_cache_hit, DeepSeek style)
  *   cache_creation_input_token_cost → cache_write
+ *   cache_creation_input_token_cost_above_1hr → cache_write_1h
  *   output_cost_per_reasoning_token → reasoning
- *   <field>_above_<N>k_tokens of the four input/output/cache fields → above_<N>k tier
- * Everything else (batch/flex/priority service tiers, 1-hour cache writes, audio, image,
- * per-second, per-character, per-query, range-based tiered_pricing, ...) is not applied;
- * the report counts those fields.
+ *   input_cost_per_audio_token → input_audio        output_cost_per_audio_token → output_audio
+ *   input_cost_per_image_token → input_image        output_cost_per_image_token → output_image
+ * each optionally followed by
+ *   _above_<N>k_tokens → the field of the above_<N>k long-context tier, and/or
+ *   _flex / _priority / _batches → the field of the flex / priority / batch service tier
+ *   (input_cost_per_token_above_272k_tokens_priority → priority.above_272k.input).
+ * Everything else (per-image, per-second, per-character, per-query, cached audio,
+ * range-based tiered_pricing, ...) is not applied; the report counts those fields.
  */
 
 export const LITELLM_SOURCE = 'https://github.com/BerriAI/litellm/blob/main/model_prices_and_context_window.json';
@@ -32,6 +37,8 @@ export interface ConvertReport {
   keptByMode: Record<string, number>;
   /** Models carrying each long-context tier, e.g. { above_200k: 49 }. */
   tiers: Record<string, number>;
+  /** Models carrying each service tier, e.g. { priority: 100 }. */
+  serviceTiers: Record<string, number>;
   /** Models whose cache_read came from input_cost_per_token_cache_hit. */
   cacheHitAsCacheRead: number;
   /** Kept models whose every token price is 0. */
@@ -49,20 +56,32 @@ export interface ConvertOptions {
   source?: string;
 }
 
-const BASE_FIELDS: Readonly<Record<string, keyof PriceJson & string>> = {
+const BASE_FIELDS: Readonly<Record<string, RateField>> = {
   input_cost_per_token: 'input',
   output_cost_per_token: 'output',
   cache_read_input_token_cost: 'cache_read',
   cache_creation_input_token_cost: 'cache_write',
+  cache_creation_input_token_cost_above_1hr: 'cache_write_1h',
   output_cost_per_reasoning_token: 'reasoning',
+  input_cost_per_audio_token: 'input_audio',
+  output_cost_per_audio_token: 'output_audio',
+  input_cost_per_image_token: 'input_image',
+  output_cost_per_image_token: 'output_image',
 };
-const TIER_FIELD = /^(input_cost_per_token|output_cost_per_token|cache_read_input_token_cost|cache_creation_input_token_cost)_above_([1-9][0-9]*)k_tokens$/;
-const TIER_FIELD_NAMES: Readonly<Record<string, keyof TierJson>> = {
-  input_cost_per_token: 'input',
-  output_cost_per_token: 'output',
-  cache_read_input_token_cost: 'cache_read',
-  cache_creation_input_token_cost: 'cache_write',
-};
+/** `<base field>[_above_<N>k_tokens][_flex|_priority|_batches]`. */
+const PRICE_FIELD = new RegExp(
+  `^(${Object.keys(BASE_FIELDS)
+    .sort((x, y) => y.length - x.length)
+    .join('|')})(?:_above_([1-9][0-9]*)k_tokens)?(?:_(flex|priority|batches))?$`,
+);
+const STANDARD_TEXT: ReadonlySet<string> = new Set([
+  'input_cost_per_token',
+  'output_cost_per_token',
+  'cache_read_input_token_cost',
+  'cache_creation_input_token_cost',
+  'output_cost_per_reasoning_token',
+]);
+const SERVICE_TIER_OF: Readonly<Record<string, (typeof SERVICE_TIERS)[number]>> = { flex: 'flex', priority: 'priority', batches: 'batch' };
 const CACHE_HIT = 'input_cost_per_token_cache_hit';
 const PRICE_LIKE = /cost|price/;
 
@@ -94,6 +113,7 @@ export function convertLiteLLM(sourceText: string, opts: ConvertOptions = {}): {
     skippedExamples: { sample_spec: [], not_an_object: [], no_token_price: [], tiered_pricing_only: [], invalid_price: [] },
     keptByMode: {},
     tiers: {},
+    serviceTiers: {},
     cacheHitAsCacheRead: 0,
     zeroPriced: [],
     notApplied: {},
@@ -123,24 +143,23 @@ export function convertLiteLLM(sourceText: string, opts: ConvertOptions = {}): {
       continue;
     }
     const price: Record<string, unknown> = { effective_from: effectiveFrom };
-    const tiers: Record<string, TierJson> = {};
     const applied = new Set<string>();
     let invalid = false;
     for (const field of Object.keys(e)) {
+      const m = PRICE_FIELD.exec(field);
+      if (m === null) continue;
       const v = e[field];
-      const base = BASE_FIELDS[field];
-      if (base !== undefined) {
-        if (!isPrice(v)) invalid = true;
-        else price[base] = v;
-        applied.add(field);
+      if (!isPrice(v)) {
+        // A bad standard text price makes the entry unusable; a bad price of another part
+        // or tier is left out (and counted as not applied).
+        if (m[3] === undefined && STANDARD_TEXT.has(m[1])) invalid = true;
         continue;
       }
-      const t = TIER_FIELD.exec(field);
-      if (t !== null) {
-        if (!isPrice(v)) invalid = true;
-        else (tiers[`above_${t[2]}k`] ??= {})[TIER_FIELD_NAMES[t[1]]] = v;
-        applied.add(field);
-      }
+      applied.add(field);
+      let target = price;
+      if (m[3] !== undefined) target = (target[SERVICE_TIER_OF[m[3]]] ??= {}) as Record<string, unknown>;
+      if (m[2] !== undefined) target = (target[`above_${m[2]}k`] ??= {}) as Record<string, unknown>;
+      target[BASE_FIELDS[m[1]]] = v;
     }
     if (invalid) {
       skip('invalid_price', key);
@@ -153,22 +172,21 @@ export function convertLiteLLM(sourceText: string, opts: ConvertOptions = {}): {
         report.cacheHitAsCacheRead++;
       }
     }
-    for (const name of Object.keys(tiers).sort((a, b) => Number(TIER_KEY.exec(a)![1]) - Number(TIER_KEY.exec(b)![1]))) {
-      price[name] = tiers[name];
+    for (const name of Object.keys(price).filter((k) => TIER_KEY.test(k))) {
       report.tiers[name] = (report.tiers[name] ?? 0) + 1;
     }
+    for (const tier of SERVICE_TIERS) if (price[tier] !== undefined) report.serviceTiers[tier] = (report.serviceTiers[tier] ?? 0) + 1;
     for (const field of Object.keys(e)) {
       if (!applied.has(field) && PRICE_LIKE.test(field)) report.notApplied[field] = (report.notApplied[field] ?? 0) + 1;
     }
     const provider = typeof e.litellm_provider === 'string' && e.litellm_provider !== '' ? e.litellm_provider : 'unknown';
     const mode = typeof e.mode === 'string' && e.mode !== '' ? e.mode : undefined;
     const model: ModelJson = mode === undefined ? { provider, prices: [price as unknown as PriceJson] } : { provider, mode, prices: [price as unknown as PriceJson] };
-    models[key] = model;
+    models[key] = { ...model, prices: [canonicalPrice(model.prices[0]) as unknown as PriceJson] };
     report.kept++;
     const modeName = mode ?? '(none)';
     report.keptByMode[modeName] = (report.keptByMode[modeName] ?? 0) + 1;
-    const tokenPrices = [price.input, price.output, price.cache_read, price.cache_write, price.reasoning];
-    if (tokenPrices.every((p) => p === undefined || p === 0)) report.zeroPriced.push(key);
+    if (RATE_FIELDS.every((f) => price[f] === undefined || price[f] === 0)) report.zeroPriced.push(key);
   }
 
   const updated = src.last_updated;
@@ -183,27 +201,29 @@ export function convertLiteLLM(sourceText: string, opts: ConvertOptions = {}): {
   return { table, report };
 }
 
-const PRICE_ORDER = ['effective_from', 'input', 'output', 'cache_read', 'cache_write', 'reasoning'] as const;
-const TIER_ORDER = ['input', 'output', 'cache_read', 'cache_write'] as const;
-
-/**
- * A price's fields in the file's fixed order (effective_from, input, output, cache_read,
- * cache_write, reasoning, above_<N>k by N, each tier's fields in order), undefined fields
- * dropped. Two prices are equal iff their canonical JSON texts are.
- */
-export function canonicalPrice(p: PriceJson): Record<string, unknown> {
+/** Per-token fields then `above_<N>k` tiers by N, undefined dropped: the order of a tier object in the file. */
+function canonicalRates(rec: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  const rec = p as unknown as Record<string, unknown>;
-  for (const f of PRICE_ORDER) if (rec[f] !== undefined) out[f] = rec[f];
+  for (const f of RATE_FIELDS) if (rec[f] !== undefined) out[f] = rec[f];
   const tierKeys = Object.keys(rec)
     .filter((k) => TIER_KEY.test(k) && rec[k] !== undefined)
     .sort((a, b) => Number(TIER_KEY.exec(a)![1]) - Number(TIER_KEY.exec(b)![1]));
-  for (const k of tierKeys) {
-    const t = rec[k] as Record<string, unknown>;
-    const ct: Record<string, unknown> = {};
-    for (const f of TIER_ORDER) if (t[f] !== undefined) ct[f] = t[f];
-    out[k] = ct;
-  }
+  for (const k of tierKeys) out[k] = canonicalRates(rec[k] as Record<string, unknown>);
+  return out;
+}
+
+/**
+ * A price's fields in the file's fixed order (effective_from, the per-token fields in
+ * RATE_FIELDS order, above_<N>k by N, then the service tiers flex, priority, batch, each
+ * in the same order), undefined fields dropped. Two prices are equal iff their canonical
+ * JSON texts are.
+ */
+export function canonicalPrice(p: PriceJson): Record<string, unknown> {
+  const rec = p as unknown as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  if (rec.effective_from !== undefined) out.effective_from = rec.effective_from;
+  Object.assign(out, canonicalRates(rec));
+  for (const s of SERVICE_TIERS) if (rec[s] !== undefined) out[s] = canonicalRates(rec[s] as Record<string, unknown>);
   return out;
 }
 
