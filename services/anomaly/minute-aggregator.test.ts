@@ -12,12 +12,13 @@ function trace(id: string, ts: number, over: Partial<EnrichedTrace['event']> = {
   return {
     event: {
       trace_id: id, timestamp: ts, model: 'gpt-4o', provider: null, feature: 'chat', prompt_version: 'v1', environment: 'production',
-      input_tokens: 100, output_tokens: 50, cached_input_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0, latency_ms: 400,
+      input_tokens: 100, output_tokens: 50, cached_input_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0, cache_write_1h_tokens: 0,
+      input_audio_tokens: 0, output_audio_tokens: 0, input_image_tokens: 0, output_image_tokens: 0, service_tier: null, latency_ms: 400,
       time_to_first_token_ms: null, finish_reason: null, status: 'ok', error_type: null, user_id: null, session_id: null,
       system_prompt_hash: null, input: null, output: null, cost_usd: null, metadata: {}, ...over,
     },
     cost_pico_usd: costPico, cost_breakdown: null, pricing_status: costPico === null ? 'unpriced' : 'priced', priced_model: null,
-    price_version: null, unpriced_reason: null, received_at: ts, source_partition: 0, source_offset: 0,
+    price_version: null, unpriced_reason: null, pricing_note: null, received_at: ts, source_partition: 0, source_offset: 0,
   };
 }
 

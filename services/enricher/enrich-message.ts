@@ -41,6 +41,12 @@ export function enrichMessage(message: BusMessage, deps: EnrichDeps): EnrichedTr
     cached_input_tokens: event.cached_input_tokens,
     cache_write_tokens: event.cache_write_tokens,
     reasoning_tokens: event.reasoning_tokens,
+    cache_write_1h_tokens: event.cache_write_1h_tokens,
+    input_audio_tokens: event.input_audio_tokens,
+    output_audio_tokens: event.output_audio_tokens,
+    input_image_tokens: event.input_image_tokens,
+    output_image_tokens: event.output_image_tokens,
+    serviceTier: event.service_tier,
   });
   const priced = price.status === 'priced';
   return {
@@ -53,12 +59,18 @@ export function enrichMessage(message: BusMessage, deps: EnrichDeps): EnrichedTr
           cache_write: price.breakdown.cacheWrite,
           output: price.breakdown.output,
           reasoning: price.breakdown.reasoning,
+          cache_write_1h: price.breakdown.cacheWrite1h,
+          input_audio: price.breakdown.inputAudio,
+          output_audio: price.breakdown.outputAudio,
+          input_image: price.breakdown.inputImage,
+          output_image: price.breakdown.outputImage,
         }
       : null,
-    pricing_status: price.status,
+    pricing_status: !priced ? 'unpriced' : price.notes.length > 0 ? 'fallback_rate' : 'priced',
     priced_model: priced ? price.matchedModel : null,
     price_version: priced ? price.priceVersion : null,
     unpriced_reason: priced ? null : price.reason,
+    pricing_note: priced && price.notes.length > 0 ? price.notes.join('; ') : null,
     received_at: deps.now,
     source_partition: message.partition,
     source_offset: Number(message.offset),

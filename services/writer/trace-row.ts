@@ -7,7 +7,7 @@ function usdToDecimal(usd: number): string {
   return usd.toFixed(12);
 }
 
-/** One enriched trace → one row of `traces` (schemas/clickhouse/001_traces.sql). */
+/** One enriched trace → one row of `traces` (schemas/clickhouse/001_traces.sql, 011_billing_parts.sql). */
 export function toTraceRow(t: EnrichedTrace): Record<string, unknown> {
   const e = t.event;
   const b = t.cost_breakdown;
@@ -24,6 +24,12 @@ export function toTraceRow(t: EnrichedTrace): Record<string, unknown> {
     cached_input_tokens: e.cached_input_tokens,
     cache_write_tokens: e.cache_write_tokens,
     reasoning_tokens: e.reasoning_tokens,
+    cache_write_1h_tokens: e.cache_write_1h_tokens,
+    input_audio_tokens: e.input_audio_tokens,
+    output_audio_tokens: e.output_audio_tokens,
+    input_image_tokens: e.input_image_tokens,
+    output_image_tokens: e.output_image_tokens,
+    service_tier: e.service_tier ?? '',
     cost_usd: t.cost_pico_usd === null ? null : picoToDecimalString(t.cost_pico_usd),
     client_cost_usd: e.cost_usd === null ? null : usdToDecimal(e.cost_usd),
     input_cost_usd: picoToDecimalString(b?.input ?? 0),
@@ -31,9 +37,15 @@ export function toTraceRow(t: EnrichedTrace): Record<string, unknown> {
     cache_write_cost_usd: picoToDecimalString(b?.cache_write ?? 0),
     output_cost_usd: picoToDecimalString(b?.output ?? 0),
     reasoning_cost_usd: picoToDecimalString(b?.reasoning ?? 0),
+    cache_write_1h_cost_usd: picoToDecimalString(b?.cache_write_1h ?? 0),
+    input_audio_cost_usd: picoToDecimalString(b?.input_audio ?? 0),
+    output_audio_cost_usd: picoToDecimalString(b?.output_audio ?? 0),
+    input_image_cost_usd: picoToDecimalString(b?.input_image ?? 0),
+    output_image_cost_usd: picoToDecimalString(b?.output_image ?? 0),
     pricing_status: t.pricing_status,
     priced_model: t.priced_model ?? '',
     price_version: t.price_version ?? '',
+    pricing_note: t.pricing_note ?? t.unpriced_reason ?? '',
     latency_ms: e.latency_ms,
     time_to_first_token_ms: e.time_to_first_token_ms,
     status: e.status,

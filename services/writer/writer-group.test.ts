@@ -28,7 +28,7 @@ function message(feature: string, partition: number, offset: number): BusMessage
   assert.ok(parsed.ok);
   const value: EnrichedTrace = {
     event: parsed.value, cost_pico_usd: 1_000_000, cost_breakdown: null, pricing_status: 'priced', priced_model: 'gpt-4o', price_version: 'v',
-    unpriced_reason: null, received_at: NOW, source_partition: partition, source_offset: offset,
+    unpriced_reason: null, pricing_note: null, received_at: NOW, source_partition: partition, source_offset: offset,
   };
   return { topic: TOPICS.enriched, partition, offset: String(offset), key: id, value: encodeEnriched(registry, value), headers: {}, timestamp: NOW };
 }

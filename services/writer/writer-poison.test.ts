@@ -28,7 +28,7 @@ function enriched(i: number, clientCost: number | null): Buffer {
   const value: EnrichedTrace = {
     event: { ...parsed.value, cost_usd: clientCost },
     cost_pico_usd: 25_000_000, cost_breakdown: null, pricing_status: 'priced', priced_model: 'gpt-4o', price_version: 'v',
-    unpriced_reason: null, received_at: NOW, source_partition: 0, source_offset: i,
+    unpriced_reason: null, pricing_note: null, received_at: NOW, source_partition: 0, source_offset: i,
   };
   return encodeEnriched(registry, value);
 }

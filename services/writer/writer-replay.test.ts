@@ -30,7 +30,7 @@ function message(i: number, opts: { ageMs?: number; feature?: string } = {}): Bu
   assert.ok(parsed.ok);
   const value: EnrichedTrace = {
     event: parsed.value, cost_pico_usd: 1_000_000 + i, cost_breakdown: null, pricing_status: 'priced', priced_model: 'gpt-4o', price_version: 'v',
-    unpriced_reason: null, received_at: NOW, source_partition: 0, source_offset: i,
+    unpriced_reason: null, pricing_note: null, received_at: NOW, source_partition: 0, source_offset: i,
   };
   return { topic: TOPICS.enriched, partition: 0, offset: String(i), key: `replay-${i}`, value: encodeEnriched(registry, value), headers: {}, timestamp: NOW };
 }

@@ -18,8 +18,8 @@ const validEvent = (over: Record<string, unknown> = {}): TraceEvent => {
   return r.value;
 };
 const enriched = (event: TraceEvent): EnrichedTrace => ({
-  event, cost_pico_usd: 123, cost_breakdown: { input: 100, cache_read: 0, cache_write: 0, output: 23, reasoning: 0 }, pricing_status: 'priced',
-  priced_model: 'gpt-4o', price_version: 'v', unpriced_reason: null, received_at: 1_790_000_000_500, source_partition: 1, source_offset: 7,
+  event, cost_pico_usd: 123, cost_breakdown: { input: 100, cache_read: 0, cache_write: 0, output: 23, reasoning: 0, cache_write_1h: 0, input_audio: 0, output_audio: 0, input_image: 0, output_image: 0 }, pricing_status: 'priced',
+  priced_model: 'gpt-4o', price_version: 'v', unpriced_reason: null, pricing_note: null, received_at: 1_790_000_000_500, source_partition: 1, source_offset: 7,
 });
 
 test('the same Buffer decodes to the encoded object itself, frozen; a copy of it decodes the bytes to an equal object', () => {

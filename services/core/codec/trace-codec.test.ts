@@ -23,7 +23,7 @@ test('Avro with the Confluent framing: magic byte 0, 4-byte big-endian schema id
   assert.equal(buf[0], 0);
   assert.equal(buf.readUInt32BE(1), registry.latestId('trace-event'));
   // The body is plain Avro: a third-party decoder with the .avsc reads it.
-  const type = avro.Type.forSchema(JSON.parse(readFileSync(join(DEFAULT_SCHEMA_DIR, 'trace-event.v1.avsc'), 'utf8')));
+  const type = avro.Type.forSchema(JSON.parse(readFileSync(join(DEFAULT_SCHEMA_DIR, 'trace-event.v2.avsc'), 'utf8')));
   assert.equal((type.fromBuffer(buf.subarray(5)) as { trace_id: string }).trace_id, 'abc');
   assert.deepEqual(plain(decodeRawTrace(registry, buf)), plain(event));
 });
@@ -53,11 +53,12 @@ test('an enriched trace round-trips through its Avro schema', () => {
   const value: EnrichedTrace = {
     event,
     cost_pico_usd: 25_000_000,
-    cost_breakdown: { input: 25_000_000, cache_read: 0, cache_write: 0, output: 0, reasoning: 0 },
+    cost_breakdown: { input: 25_000_000, cache_read: 0, cache_write: 0, output: 0, reasoning: 0, cache_write_1h: 0, input_audio: 0, output_audio: 0, input_image: 0, output_image: 0 },
     pricing_status: 'priced',
     priced_model: 'gpt-4o',
     price_version: 'v1@1970-01-01',
     unpriced_reason: null,
+    pricing_note: null,
     received_at: 1_790_000_001_000,
     source_partition: 3,
     source_offset: 42,
@@ -66,15 +67,61 @@ test('an enriched trace round-trips through its Avro schema', () => {
 });
 
 test('every schema version in the registry can be read by the newest one of its subject', () => {
-  const file = JSON.parse(readFileSync(join(DEFAULT_SCHEMA_DIR, 'registry.json'), 'utf8')) as { subjects: Record<string, { id: number; file: string }[]> };
+  const file = JSON.parse(readFileSync(join(DEFAULT_SCHEMA_DIR, 'registry.json'), 'utf8')) as {
+    subjects: Record<string, { id: number; file: string; requires?: string[] }[]>;
+  };
+  const schema = (f: string): unknown => JSON.parse(readFileSync(join(DEFAULT_SCHEMA_DIR, f), 'utf8'));
   for (const [subject, versions] of Object.entries(file.subjects)) {
     const reader = registry.type(subject);
     for (const v of versions) {
       if (v.id === registry.latestId(subject)) continue;
-      const writer = avro.Type.forSchema(JSON.parse(readFileSync(join(DEFAULT_SCHEMA_DIR, v.file), 'utf8')));
+      const named: Record<string, avro.Type> = {};
+      for (const dep of v.requires ?? []) avro.Type.forSchema(schema(dep) as avro.Schema, { registry: named });
+      const writer = avro.Type.forSchema(schema(v.file) as avro.Schema, { registry: named });
       assert.doesNotThrow(() => reader.createResolver(writer), `${subject} id ${v.id}`);
     }
   }
+});
+
+/** Confluent framing of `body` under schema `id`. */
+function framed(id: number, body: Buffer): Buffer {
+  const head = Buffer.alloc(5);
+  head.writeUInt32BE(id, 1);
+  return Buffer.concat([head, body]);
+}
+
+test('a v1 producer keeps working: its event (schema id 1) decodes with the v2 fields at their defaults and validates', () => {
+  const v1 = avro.Type.forSchema(JSON.parse(readFileSync(join(DEFAULT_SCHEMA_DIR, 'trace-event.v1.avsc'), 'utf8')));
+  const { cache_write_1h_tokens, input_audio_tokens, output_audio_tokens, input_image_tokens, output_image_tokens, service_tier, ...v1Event } = event;
+  assert.deepEqual([cache_write_1h_tokens, input_audio_tokens, output_audio_tokens, input_image_tokens, output_image_tokens, service_tier], [0, 0, 0, 0, 0, null]);
+  const decoded = decodeRawTrace(registry, framed(1, v1.toBuffer(v1Event)));
+  assert.deepEqual(plain(decoded), plain(event));
+  assert.ok(parseTraceEvent(decoded).ok);
+});
+
+test('a v2 event carries the billing fields through Avro', () => {
+  const r = parseTraceEvent({
+    trace_id: 'v2', timestamp: 1_790_000_000_123, model: 'gpt-4o-audio-preview', input_tokens: 1000, input_audio_tokens: 600, output_tokens: 500,
+    output_audio_tokens: 400, cache_write_tokens: 100, cache_write_1h_tokens: 40, service_tier: 'priority',
+  });
+  assert.ok(r.ok);
+  assert.deepEqual(plain(decodeRawTrace(registry, encodeRawTraceAvro(registry, r.value))), plain(r.value));
+});
+
+test('an enriched trace written with enriched-trace v1 (schema id 2) decodes with the new parts 0 and no note', () => {
+  const named: Record<string, avro.Type> = {};
+  avro.Type.forSchema(JSON.parse(readFileSync(join(DEFAULT_SCHEMA_DIR, 'trace-event.v1.avsc'), 'utf8')), { registry: named });
+  const v1 = avro.Type.forSchema(JSON.parse(readFileSync(join(DEFAULT_SCHEMA_DIR, 'enriched-trace.v1.avsc'), 'utf8')), { registry: named });
+  const { cache_write_1h_tokens, input_audio_tokens, output_audio_tokens, input_image_tokens, output_image_tokens, service_tier, ...v1Event } = event;
+  void [cache_write_1h_tokens, input_audio_tokens, output_audio_tokens, input_image_tokens, output_image_tokens, service_tier];
+  const body = v1.toBuffer({
+    event: v1Event, cost_pico_usd: 7, cost_breakdown: { input: 5, cache_read: 0, cache_write: 0, output: 2, reasoning: 0 }, pricing_status: 'priced',
+    priced_model: 'gpt-4o', price_version: 'v', unpriced_reason: null, received_at: 1_790_000_001_000, source_partition: 1, source_offset: 2,
+  });
+  const decoded = decodeEnriched(registry, framed(2, body));
+  assert.deepEqual(plain(decoded.cost_breakdown), { input: 5, cache_read: 0, cache_write: 0, output: 2, reasoning: 0, cache_write_1h: 0, input_audio: 0, output_audio: 0, input_image: 0, output_image: 0 });
+  assert.equal(decoded.pricing_note, null);
+  assert.deepEqual(plain(decoded.event), plain(event));
 });
 
 test('regression: an Avro-decoded event passes the same validation as JSON (no record methods leak in as fields)', () => {

@@ -2,16 +2,31 @@ import type { AvroRegistry } from '../codec/avro-registry.ts';
 import { ENRICHED_SUBJECT } from '../codec/trace-codec.ts';
 import type { TraceEvent } from './trace-event.ts';
 
-/** A priced trace on llm.traces.enriched; mirrors schemas/avro/enriched-trace.v1.avsc. */
+/** A priced trace on llm.traces.enriched; mirrors schemas/avro/enriched-trace.v2.avsc. */
 export interface EnrichedTrace {
   event: TraceEvent;
   /** Our cost in pico-USD (1e-12); null when the model has no price. */
   cost_pico_usd: number | null;
-  cost_breakdown: { input: number; cache_read: number; cache_write: number; output: number; reasoning: number } | null;
-  pricing_status: 'priced' | 'unpriced';
+  /** Disjoint parts of cost_pico_usd (cache_write: 5-minute writes; input/output: text tokens). */
+  cost_breakdown: {
+    input: number;
+    cache_read: number;
+    cache_write: number;
+    output: number;
+    reasoning: number;
+    cache_write_1h: number;
+    input_audio: number;
+    output_audio: number;
+    input_image: number;
+    output_image: number;
+  } | null;
+  /** fallback_rate: priced, but some part was billed at a fallback price (pricing_note says which). */
+  pricing_status: 'priced' | 'unpriced' | 'fallback_rate';
   priced_model: string | null;
   price_version: string | null;
   unpriced_reason: string | null;
+  /** For fallback_rate: the parts billed at a fallback price, `; `-separated. */
+  pricing_note: string | null;
   received_at: number;
   source_partition: number;
   source_offset: number;

@@ -14,7 +14,7 @@ const zod = (x: unknown) => {
   return r.success ? r.data : null;
 };
 
-const FIELDS = ['trace_id', 'timestamp', 'model', 'provider', 'feature', 'prompt_version', 'environment', 'input_tokens', 'output_tokens', 'cached_input_tokens', 'cache_write_tokens', 'reasoning_tokens', 'latency_ms', 'time_to_first_token_ms', 'finish_reason', 'status', 'error_type', 'user_id', 'session_id', 'system_prompt_hash', 'input', 'output', 'cost_usd', 'metadata'];
+const FIELDS = ['trace_id', 'timestamp', 'model', 'provider', 'feature', 'prompt_version', 'environment', 'input_tokens', 'output_tokens', 'cached_input_tokens', 'cache_write_tokens', 'reasoning_tokens', 'cache_write_1h_tokens', 'input_audio_tokens', 'output_audio_tokens', 'input_image_tokens', 'output_image_tokens', 'service_tier', 'latency_ms', 'time_to_first_token_ms', 'finish_reason', 'status', 'error_type', 'user_id', 'session_id', 'system_prompt_hash', 'input', 'output', 'cost_usd', 'metadata'];
 const LIMITS: Record<string, number> = { trace_id: 128, model: 256, provider: 128, feature: 128, prompt_version: 128, environment: 64, finish_reason: 64, error_type: 256, user_id: 256, session_id: 256, system_prompt_hash: 128 };
 /** A valid event, with optional fields present or absent. */
 const valid = fc.record(
@@ -31,6 +31,12 @@ const valid = fc.record(
     cached_input_tokens: fc.integer({ min: 0, max: 500 }),
     cache_write_tokens: fc.integer({ min: 0, max: 500 }),
     reasoning_tokens: fc.integer({ min: 0, max: 100 }),
+    cache_write_1h_tokens: fc.integer({ min: 0, max: 600 }),
+    input_audio_tokens: fc.integer({ min: 0, max: 400 }),
+    output_audio_tokens: fc.integer({ min: 0, max: 60 }),
+    input_image_tokens: fc.integer({ min: 0, max: 400 }),
+    output_image_tokens: fc.integer({ min: 0, max: 60 }),
+    service_tier: fc.option(fc.constantFrom('default', 'standard', 'flex', 'priority', 'batch'), { nil: null }),
     latency_ms: fc.oneof(fc.integer({ min: 0, max: 100_000 }), fc.double({ min: 0, max: 100_000, noNaN: true })),
     time_to_first_token_ms: fc.option(fc.double({ min: 0, max: 10_000, noNaN: true }), { nil: null }),
     finish_reason: fc.option(fc.constantFrom('stop', 'length'), { nil: null }),
@@ -43,7 +49,7 @@ const valid = fc.record(
 );
 /** One change that may or may not make it invalid, near a limit or of the wrong kind. */
 const mutation = fc.oneof(
-  fc.record({ field: fc.constantFrom(...FIELDS), value: fc.constantFrom(null, '', 'x', -1, 0, 1.5, 604_800_000, 604_800_001, Number.MAX_SAFE_INTEGER, 1_000_000, 999_999.999, true, [], {}, 'ok', 'OK', '12', 1_700_000_000, '2026-01-31', 'yesterday') }),
+  fc.record({ field: fc.constantFrom(...FIELDS), value: fc.constantFrom(null, '', 'x', -1, 0, 1.5, 604_800_000, 604_800_001, Number.MAX_SAFE_INTEGER, 1_000_000, 999_999.999, true, [], {}, 'ok', 'OK', '12', 1_700_000_000, '2026-01-31', 'yesterday', 'auto', 'priority', 100_001, 5001) }),
   fc.record({ field: fc.constantFrom(...Object.keys(LIMITS)), value: fc.constantFrom(-1, 0, 1).chain((d) => fc.constantFrom('a', '😀', 'é').map((c) => ({ d, c }))) }).map(({ field, value }) => ({ field, value: value.c === '😀' ? '😀'.repeat(Math.ceil((LIMITS[field] + value.d) / 2)) : value.c.repeat(LIMITS[field] + value.d) })),
   fc.record({ field: fc.constant('metadata'), value: fc.oneof(fc.dictionary(fc.string({ maxLength: 4 }), fc.string(), { minKeys: 63, maxKeys: 66 }), fc.constant({ k: 'v'.repeat(4097) }), fc.constant({ k: 1 })) }),
   fc.record({ field: fc.constantFrom('typo', 'Trace_id', 'extra'), value: fc.constant('x') }),
@@ -93,6 +99,10 @@ describe('trace event: the compiled fast path and the zod schema agree', () => {
       { trace_id: 't', timestamp: 1_800_000_000_000, model: 'm', typo: 1 },
       { trace_id: 't', timestamp: 1_800_000_000_000, model: 'm', input_tokens: '5' },
       { trace_id: 't', timestamp: 1_800_000_000_000, model: 'm', input_tokens: 1, cached_input_tokens: 2 },
+      { trace_id: 't', timestamp: 1_800_000_000_000, model: 'm', cache_write_tokens: 1, input_tokens: 5, cache_write_1h_tokens: 2 },
+      { trace_id: 't', timestamp: 1_800_000_000_000, model: 'm', input_tokens: 5, cached_input_tokens: 3, input_audio_tokens: 3 },
+      { trace_id: 't', timestamp: 1_800_000_000_000, model: 'm', output_tokens: 5, reasoning_tokens: 3, output_image_tokens: 3 },
+      { trace_id: 't', timestamp: 1_800_000_000_000, model: 'm', service_tier: 'auto' },
       { trace_id: 't', timestamp: 1_800_000_000, model: 'm' },
       JSON.parse('{"trace_id":"t","timestamp":1800000000000,"model":"m","metadata":{"__proto__":"x"}}') as object,
     ]) {

@@ -1,6 +1,6 @@
 import { Ajv } from 'ajv';
 import { MAX_TS, MIN_TS } from './fields.ts';
-import type { TraceEvent } from './trace-event.ts';
+import { tokenPartIssues, type TraceEvent } from './trace-event.ts';
 
 /**
  * The hot path of trace-event validation: a JSON schema compiled by ajv (a plain
@@ -36,6 +36,12 @@ const SCHEMA = {
     cached_input_tokens: tokens,
     cache_write_tokens: tokens,
     reasoning_tokens: tokens,
+    cache_write_1h_tokens: tokens,
+    input_audio_tokens: tokens,
+    output_audio_tokens: tokens,
+    input_image_tokens: tokens,
+    output_image_tokens: tokens,
+    service_tier: { enum: ['default', 'flex', 'priority', 'batch', 'standard', null] },
     latency_ms: millis,
     time_to_first_token_ms: { type: ['number', 'null'], minimum: 0, maximum: WEEK_MS },
     finish_reason: nullableText(64),
@@ -75,6 +81,11 @@ function metadataOf(m: Record<string, string> | undefined): Record<string, strin
   return out;
 }
 
+function serviceTierOf(v: string | null | undefined): TraceEvent['service_tier'] {
+  if (v === undefined || v === null) return null;
+  return v === 'standard' ? 'default' : (v as TraceEvent['service_tier']);
+}
+
 /** The event as zod would return it, or null when the fast path is not sure (zod decides). */
 export function fastParseTraceEvent(input: object): TraceEvent | null {
   if (!check(input)) return null;
@@ -97,6 +108,12 @@ export function fastParseTraceEvent(input: object): TraceEvent | null {
     cached_input_tokens: num('cached_input_tokens'),
     cache_write_tokens: num('cache_write_tokens'),
     reasoning_tokens: num('reasoning_tokens'),
+    cache_write_1h_tokens: num('cache_write_1h_tokens'),
+    input_audio_tokens: num('input_audio_tokens'),
+    output_audio_tokens: num('output_audio_tokens'),
+    input_image_tokens: num('input_image_tokens'),
+    output_image_tokens: num('output_image_tokens'),
+    service_tier: serviceTierOf(e.service_tier as string | null | undefined),
     latency_ms: Math.round(num('latency_ms')),
     time_to_first_token_ms: e.time_to_first_token_ms === undefined || e.time_to_first_token_ms === null ? null : Math.round(e.time_to_first_token_ms as number),
     finish_reason: orNull(e.finish_reason as string | null | undefined),
@@ -110,7 +127,6 @@ export function fastParseTraceEvent(input: object): TraceEvent | null {
     cost_usd: orNull(e.cost_usd as number | null | undefined),
     metadata,
   };
-  if (event.cached_input_tokens + event.cache_write_tokens > event.input_tokens) return null;
-  if (event.reasoning_tokens > event.output_tokens) return null;
+  if (tokenPartIssues(event).length > 0) return null;
   return event;
 }

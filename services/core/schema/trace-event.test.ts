@@ -63,3 +63,45 @@ test('a client cost beyond what the cost column holds is rejected at the edge', 
   assert.equal(r.ok, false);
   if (!r.ok) assert.equal(describeErrors(r.errors), 'cost_usd: must be below 1,000,000 USD');
 });
+
+test('billing fields: service_tier (standard is stored as default), 1-hour cache writes, audio and image tokens', () => {
+  const r = parseTraceEvent({
+    ...base, input_tokens: 1000, cached_input_tokens: 100, cache_write_tokens: 200, cache_write_1h_tokens: 150, input_audio_tokens: 300,
+    input_image_tokens: 400, output_tokens: 100, reasoning_tokens: 10, output_audio_tokens: 50, output_image_tokens: 40, service_tier: 'standard',
+  });
+  assert.ok(r.ok, JSON.stringify(r));
+  assert.equal(r.value.service_tier, 'default');
+  assert.deepEqual(
+    [r.value.cache_write_1h_tokens, r.value.input_audio_tokens, r.value.input_image_tokens, r.value.output_audio_tokens, r.value.output_image_tokens],
+    [150, 300, 400, 50, 40],
+  );
+  const none = parseTraceEvent(base);
+  assert.ok(none.ok);
+  assert.equal(none.value.service_tier, null);
+  assert.equal(none.value.input_audio_tokens, 0);
+});
+
+test('a part larger than its whole is refused, naming both fields', () => {
+  const cases: [Record<string, unknown>, string, RegExp][] = [
+    [{ input_tokens: 100, cache_write_tokens: 10, cache_write_1h_tokens: 11 }, 'cache_write_1h_tokens', /exceeds cache_write_tokens/],
+    [{ input_tokens: 100, input_audio_tokens: 101 }, 'input_audio_tokens', /exceeds input_tokens/],
+    [{ input_tokens: 100, input_image_tokens: 101 }, 'input_image_tokens', /exceeds input_tokens/],
+    [{ output_tokens: 10, output_audio_tokens: 11 }, 'output_audio_tokens', /exceeds output_tokens/],
+    [{ output_tokens: 10, output_image_tokens: 11 }, 'output_image_tokens', /exceeds output_tokens/],
+    [{ input_tokens: 100, cached_input_tokens: 60, input_audio_tokens: 50 }, 'input_audio_tokens', /cached_input_tokens \+ cache_write_tokens \+ input_audio_tokens \+ input_image_tokens exceed input_tokens/],
+    [{ output_tokens: 10, reasoning_tokens: 6, output_image_tokens: 5 }, 'output_image_tokens', /reasoning_tokens \+ output_audio_tokens \+ output_image_tokens exceed output_tokens/],
+  ];
+  for (const [fields, field, message] of cases) {
+    const r = parseTraceEvent({ ...base, ...fields });
+    assert.equal(r.ok, false, JSON.stringify(fields));
+    if (r.ok) continue;
+    assert.deepEqual(r.errors.map((e) => e.field), [field], JSON.stringify(r.errors));
+    assert.match(r.errors[0].message, message);
+  }
+});
+
+test('service_tier names the values it takes (a request\'s "auto" is not how a call was billed)', () => {
+  const r = parseTraceEvent({ ...base, service_tier: 'auto' });
+  assert.equal(r.ok, false);
+  if (!r.ok) assert.match(describeErrors(r.errors), /^service_tier: expected one of default, flex, priority, batch/);
+});

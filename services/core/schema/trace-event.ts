@@ -7,7 +7,7 @@ export { describeErrors, formatPath, type FieldError } from './field-errors.ts';
 
 /**
  * The trace event at the edges (HTTP JSON, JSON on Kafka, decoded Avro), mirroring
- * schemas/avro/trace-event.v1.avsc. Parsing yields the Avro-shaped `TraceEvent`
+ * schemas/avro/trace-event.v2.avsc (the newest version). Parsing yields the Avro-shaped `TraceEvent`
  * (every field present, optional ones null) so one value flows through the pipeline.
  */
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
@@ -15,6 +15,15 @@ const ISO_8601 = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\
 const tokens = z.number({ error: 'expected a whole number of tokens' }).int('expected a whole number').min(0, 'must be >= 0').max(Number.MAX_SAFE_INTEGER);
 const millis = z.number({ error: 'expected milliseconds as a number' }).min(0, 'must be >= 0').max(86_400_000 * 7, 'must be under 7 days').transform(Math.round);
 const optionalText = (max: number) => z.string({ error: 'expected a string' }).max(max, `longer than ${max} characters`).nullish().transform((v) => v ?? null);
+
+/** Tiers a call can be billed at; `standard` (Anthropic's name) is stored as `default`. */
+export const SERVICE_TIER_VALUES = ['default', 'flex', 'priority', 'batch'] as const;
+const SERVICE_TIER_MESSAGE =
+  'expected one of default, flex, priority, batch: the tier the call was billed at, as the response reports it (not a request\'s "auto")';
+const serviceTier = z
+  .enum([...SERVICE_TIER_VALUES, 'standard'], { error: SERVICE_TIER_MESSAGE })
+  .nullish()
+  .transform((v) => (v === undefined || v === null ? null : v === 'standard' ? 'default' : v));
 
 const timestamp = z
   .union([z.number(), z.string()], { error: 'expected an ISO-8601 string or epoch milliseconds' })
@@ -49,6 +58,12 @@ export const traceEventSchema = z
       cached_input_tokens: tokens.default(0),
       cache_write_tokens: tokens.default(0),
       reasoning_tokens: tokens.default(0),
+      cache_write_1h_tokens: tokens.default(0),
+      input_audio_tokens: tokens.default(0),
+      output_audio_tokens: tokens.default(0),
+      input_image_tokens: tokens.default(0),
+      output_image_tokens: tokens.default(0),
+      service_tier: serviceTier,
       latency_ms: millis.default(0),
       time_to_first_token_ms: millis.nullish().transform((v) => v ?? null),
       finish_reason: optionalText(64),
@@ -68,17 +83,68 @@ export const traceEventSchema = z
     },
   )
   .superRefine((e, ctx) => {
-    if (e.cached_input_tokens + e.cache_write_tokens > e.input_tokens) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['cached_input_tokens'],
-        message: 'cached_input_tokens + cache_write_tokens exceed input_tokens (input_tokens must include them, OpenTelemetry GenAI convention)',
-      });
-    }
-    if (e.reasoning_tokens > e.output_tokens) {
-      ctx.addIssue({ code: 'custom', path: ['reasoning_tokens'], message: 'exceeds output_tokens (output_tokens must include reasoning tokens)' });
-    }
+    for (const issue of tokenPartIssues(e)) ctx.addIssue({ code: 'custom', path: [issue.field], message: issue.message });
   });
+
+/**
+ * Token counts whose parts exceed their whole, each named by the part's field (shared
+ * with the fast path, so both judge alike). Input parts: cached, cache writes, audio and
+ * image are separate parts of input_tokens; output parts: reasoning, audio and image of
+ * output_tokens; 1-hour writes are part of cache_write_tokens.
+ */
+export function tokenPartIssues(e: {
+  input_tokens: number;
+  output_tokens: number;
+  cached_input_tokens: number;
+  cache_write_tokens: number;
+  cache_write_1h_tokens: number;
+  reasoning_tokens: number;
+  input_audio_tokens: number;
+  output_audio_tokens: number;
+  input_image_tokens: number;
+  output_image_tokens: number;
+}): { field: string; message: string }[] {
+  const issues: { field: string; message: string }[] = [];
+  if (e.cached_input_tokens + e.cache_write_tokens > e.input_tokens) {
+    issues.push({
+      field: 'cached_input_tokens',
+      message: 'cached_input_tokens + cache_write_tokens exceed input_tokens (input_tokens must include them, OpenTelemetry GenAI convention)',
+    });
+  }
+  if (e.cache_write_1h_tokens > e.cache_write_tokens) {
+    issues.push({ field: 'cache_write_1h_tokens', message: 'exceeds cache_write_tokens (cache_write_tokens must include the 1-hour cache writes)' });
+  }
+  if (e.input_audio_tokens > e.input_tokens) {
+    issues.push({ field: 'input_audio_tokens', message: 'exceeds input_tokens (input_tokens must include audio input tokens)' });
+  }
+  if (e.input_image_tokens > e.input_tokens) {
+    issues.push({ field: 'input_image_tokens', message: 'exceeds input_tokens (input_tokens must include image input tokens)' });
+  }
+  if (issues.length === 0 && e.cached_input_tokens + e.cache_write_tokens + e.input_audio_tokens + e.input_image_tokens > e.input_tokens) {
+    issues.push({
+      field: e.input_audio_tokens > 0 ? 'input_audio_tokens' : 'input_image_tokens',
+      message:
+        'cached_input_tokens + cache_write_tokens + input_audio_tokens + input_image_tokens exceed input_tokens (they are separate parts of input_tokens)',
+    });
+  }
+  const outputIssues = issues.length;
+  if (e.reasoning_tokens > e.output_tokens) {
+    issues.push({ field: 'reasoning_tokens', message: 'exceeds output_tokens (output_tokens must include reasoning tokens)' });
+  }
+  if (e.output_audio_tokens > e.output_tokens) {
+    issues.push({ field: 'output_audio_tokens', message: 'exceeds output_tokens (output_tokens must include audio output tokens)' });
+  }
+  if (e.output_image_tokens > e.output_tokens) {
+    issues.push({ field: 'output_image_tokens', message: 'exceeds output_tokens (output_tokens must include image output tokens)' });
+  }
+  if (issues.length === outputIssues && e.reasoning_tokens + e.output_audio_tokens + e.output_image_tokens > e.output_tokens) {
+    issues.push({
+      field: e.output_audio_tokens > 0 ? 'output_audio_tokens' : 'output_image_tokens',
+      message: 'reasoning_tokens + output_audio_tokens + output_image_tokens exceed output_tokens (they are separate parts of output_tokens)',
+    });
+  }
+  return issues;
+}
 
 export type TraceEvent = z.output<typeof traceEventSchema>;
 

@@ -21,6 +21,7 @@ export function enriched(event: Record<string, unknown>): EnrichedTrace {
     priced_model: null,
     price_version: null,
     unpriced_reason: 'test',
+    pricing_note: null,
     received_at: Date.now(),
     source_partition: 0,
     source_offset: 0,
