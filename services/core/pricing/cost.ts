@@ -177,6 +177,8 @@ export function usdToPicoRate(usd: number): number {
 interface Layer {
   readonly fields: RateFields | undefined;
   readonly standard: boolean;
+  /** The long-context tier the layer is (`above_272k `), '' for a base price: names it in notes. */
+  readonly label?: string;
 }
 
 function compileSet(layers: readonly Layer[], serviceTier: ServiceTierName | null): RateSet {
@@ -189,7 +191,8 @@ function compileSet(layers: readonly Layer[], serviceTier: ServiceTierName | nul
     for (const layer of layers) {
       const usd = layer.fields?.[field];
       if (usd === undefined) continue;
-      const note = serviceTier !== null && layer.standard ? `${serviceTier}: no ${serviceTier} ${field} price, billed at the standard ${field} price` : null;
+      const l = layer.label ?? '';
+      const note = serviceTier !== null && layer.standard ? `${serviceTier}: no ${serviceTier} ${l}${field} price, billed at the standard ${l}${field} price` : null;
       rate = { pico: usdToPicoRate(usd), note };
       break;
     }
@@ -244,7 +247,7 @@ export function compileRates(price: PriceJson): Rates {
       rates: compileSet(
         [
           { fields: tierOf(sp, key), standard: false },
-          { fields: tierOf(price, key), standard: true },
+          { fields: tierOf(price, key), standard: true, label: `${key} ` },
           { fields: sp, standard: false },
           { fields: price, standard: true },
         ],

@@ -119,7 +119,16 @@ describe('model matching against the real table', () => {
       ['claude-sonnet-4@20250514', undefined, 'vertex_ai/claude-sonnet-4@20250514', 'pattern'],
       ['claude-opus-4-6@20260205', undefined, 'claude-opus-4-6-20260205', 'pattern'],
       ['claude-haiku-4-5@20251001', 'vertex_ai', 'vertex_ai/claude-haiku-4-5@20251001', 'exact'],
+      // Vertex resource paths, as the Vertex SDKs report the model
+      ['publishers/google/models/gemini-2.5-flash', undefined, 'gemini-2.5-flash', 'pattern'],
+      ['projects/my-proj/locations/us-central1/publishers/google/models/gemini-2.5-pro', undefined, 'gemini-2.5-pro', 'pattern'],
+      ['projects/p/locations/global/publishers/anthropic/models/claude-sonnet-4-5@20250929', undefined, 'vertex_ai/claude-sonnet-4-5@20250929', 'pattern'],
     ]);
+  });
+
+  it('Vertex name-vN@date → name-date (Anthropic\'s dated id), on a table that has it', () => {
+    const m = createModelMatcher(['claude-3-5-sonnet-20241022', 'claude-3-5-sonnet-20240620']);
+    assert.deepEqual(m.resolve('claude-3-5-sonnet-v2@20241022'), { key: 'claude-3-5-sonnet-20241022', how: 'pattern' });
   });
 
   it('-latest, dotted Claude versions, undated names → newest dated key', () => {

@@ -15,7 +15,9 @@
  *     - Bedrock ids `[region.]vendor.name[-vN[:M]]`: without the region prefix (us., eu.,
  *       apac., global., us-gov., …), without/with a `-v1:0`/`-v2:0`/`-v1` suffix, then the
  *       bare vendor name (`anthropic.claude-x-v1:0` → `claude-x`);
- *     - Vertex `name@version`: `vertex_ai/name@version`, `name-YYYYMMDD`, `name`;
+ *     - Vertex `name@version`: `vertex_ai/name@version`, `name-YYYYMMDD`, `name`; Vertex's
+ *       `name-vN@YYYYMMDD` (`claude-3-5-sonnet-v2@20241022`) also as `name-YYYYMMDD`;
+ *       resource paths `[projects/…/locations/…/]publishers/<p>/models/<name>` → `<name>`;
  *     - Claude with dotted versions: `claude-3.5-sonnet` → `claude-3-5-sonnet`;
  *     - dated versions: `-YYYYMMDD` / `-YYYY-MM-DD` stripped (`gpt-4o-2024-08-06` → `gpt-4o`
  *       only reached when the dated key is absent); `-latest` stripped;
@@ -105,6 +107,8 @@ const FAMILIES: readonly (readonly [RegExp, string])[] = [
 const ROUTE_SEGMENTS: ReadonlySet<string> = new Set(['converse', 'invoke', 'models', 'model']);
 const AWS_REGION = /^[a-z]{2}(?:-gov)?-[a-z]+-\d$/;
 const BEDROCK_ARN = /^arn:aws[a-z-]*:bedrock:[^:]*:[^:]*:[a-z-]+\//;
+const VERTEX_RESOURCE = /^(?:projects\/[^/]+\/locations\/[^/]+\/)?publishers\/[^/]+\/models\//;
+const VERTEX_MODEL_VERSION = /-v\d+$/;
 const BEDROCK_ID =
   /^(?:([a-z]{2,6}(?:-gov)?)\.)?(anthropic|amazon|meta|mistral|cohere|ai21|deepseek|writer|twelvelabs|qwen|openai|moonshotai|moonshot|minimax|google|nvidia|stability|zai|xai)\.(.+)$/;
 const BEDROCK_VERSION = /-v\d+(?::\d+)?$/;
@@ -168,6 +172,10 @@ export function createModelMatcher(keys: Iterable<string>, opts: ModelMatcherOpt
       if (v !== '' && !out.includes(v)) out.push(v);
     };
     let n = name.replace(BEDROCK_ARN, '');
+    if (VERTEX_RESOURCE.test(n)) {
+      n = n.replace(VERTEX_RESOURCE, '');
+      if (!hints.includes('vertex_ai')) hints.push('vertex_ai');
+    }
     push(n);
     // OpenAI fine-tunes ft:<base>:<org>:<suffix>:<id> are priced as ft:<base>
     const ft = FINE_TUNE.exec(n);
@@ -207,7 +215,10 @@ export function createModelMatcher(keys: Iterable<string>, opts: ModelMatcherOpt
       const base = n.slice(0, at);
       const ver = n.slice(at + 1);
       push(`vertex_ai/${n}`);
-      if (VERTEX_DATE.test(ver)) push(`${base}-${ver}`);
+      if (VERTEX_DATE.test(ver)) {
+        push(`${base}-${ver}`);
+        if (VERTEX_MODEL_VERSION.test(base)) push(`${base.replace(VERTEX_MODEL_VERSION, '')}-${ver}`);
+      }
       n = base;
       push(n);
     }
