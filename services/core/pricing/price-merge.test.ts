@@ -122,6 +122,24 @@ describe('mergePriceTables', () => {
     assert.deepEqual(table.models['claude-x'].prices.map((p) => p.effective_from), ['1970-01-01', '2026-09-01']);
   });
 
+  it('changed: a new service-tier, 1-hour cache-write or audio price is a change, dated, the older price kept', () => {
+    const models = sameAsExisting();
+    const next = { effective_from: '1970-01-01', input: 0.000002, output: 0.000008, input_audio: 0.00004, priority: { input: 0.0000034, output: 0.0000136 } };
+    models['gpt-4o'].prices = [next];
+    models['claude-x'].prices = [{ ...models['claude-x'].prices[0], cache_write_1h: 0.000006 }];
+    const { table, report } = mergePriceTables(existing(), fresh(models), { effectiveFrom: '2026-09-01' });
+    assert.deepEqual(counts(report), [2, 2, 0, 0]);
+    assert.deepEqual(report.changed.map((c) => [c.model, c.fields]), [
+      ['claude-x', ['cache_write_1h']],
+      ['gpt-4o', ['input_audio', 'priority']],
+    ]);
+    assert.deepEqual(table.models['gpt-4o'].prices.at(-1), { ...next, effective_from: '2026-09-01' });
+    assert.deepEqual(table.models['gpt-4o'].prices.map((p) => p.effective_from), ['1970-01-01', '2025-06-01', '2026-09-01']);
+    // and the merged file reads back, so these prices survive the next refresh
+    const reread = parsePriceTableFile(JSON.parse(serializePriceTable(table)));
+    assert.deepEqual(reread.models['gpt-4o'].prices.at(-1)?.priority, { input: 0.0000034, output: 0.0000136 });
+  });
+
   it('changed: a field that appears or disappears is a change (and absent prints as —)', () => {
     const models = sameAsExisting();
     models['embed-y'].prices = [{ effective_from: '1970-01-01', input: 1e-7, output: 0 }];

@@ -116,6 +116,41 @@ describe('effective dates and override merging', () => {
     assert.equal(t.aliases['acme-prod'], 'acme-llm');
   });
 
+  it('an override can set service-tier, 1-hour cache-write, audio and image prices, dated like any other', () => {
+    const t = buildPriceTable(
+      base(),
+      parseOverridesFile({
+        models: {
+          'claude-x': {
+            prices: [
+              {
+                effective_from: '2026-01-01',
+                input: 0.000003,
+                output: 0.000015,
+                cache_write: 0.00000375,
+                cache_write_1h: 0.000006,
+                batch: { input: 0.0000015, output: 0.0000075 },
+                priority: { input: 0.000005, above_200k: { input: 0.00001 } },
+                input_audio: 0.00001,
+                output_image: 0.00003,
+              },
+            ],
+          },
+        },
+      }),
+    );
+    const claude = t.models.get('claude-x')!;
+    assert.deepEqual(claude.points.map((p) => p.effectiveFrom), ['1970-01-01', '2026-01-01']);
+    const rates = priceAt(claude, Date.UTC(2026, 5, 1))!.rates;
+    assert.equal(rates.base.cacheWrite1h.pico, 6_000_000);
+    assert.equal(rates.service.batch?.base.input.pico, 1_500_000);
+    assert.equal(rates.service.priority?.tiers[0].rates.input.pico, 10_000_000);
+    assert.equal(rates.base.inputAudio.pico, 10_000_000);
+    assert.equal(rates.base.outputImage.pico, 30_000_000);
+    // before the override's date the table's own price, without those prices
+    assert.equal(priceAt(claude, Date.UTC(2025, 5, 1))!.rates.service.batch, undefined);
+  });
+
   it('without overrides the table version is the imported one', () => {
     assert.equal(buildPriceTable(base()).version, 'litellm-000000000000');
   });
@@ -170,6 +205,28 @@ describe('validation errors name the exact path', () => {
       '(root): Unrecognized key: "extra"',
     ];
     for (const e of expected) assert.ok(issues.includes(e), `missing issue ${e}\n got:\n ${issues.join('\n ')}`);
+  });
+
+  it('service tiers and their long-context tiers are validated field by field', () => {
+    const issues = issuesOf(() =>
+      parseOverridesFile({
+        models: {
+          m: {
+            prices: [
+              { effective_from: '2025-01-01', input: 1e-6, priority: { inptu: 1, above_200k: { output: -1 } }, batch: 'half', flex: {} },
+            ],
+          },
+        },
+      }),
+    );
+    for (const e of [
+      'models["m"].prices[0].priority.inptu: unknown field (expected input, output, cache_read, cache_write, cache_write_1h, reasoning, input_audio, output_audio, input_image, output_image or above_<N>k)',
+      'models["m"].prices[0].priority.above_200k.output: expected a price >= 0',
+      'models["m"].prices[0].batch: expected an object of per-token prices (input, output, cache_read, cache_write, cache_write_1h, reasoning, input_audio, output_audio, input_image, output_image)',
+      'models["m"].prices[0].flex: a tier needs at least one price',
+    ]) {
+      assert.ok(issues.includes(e), `missing issue ${e}\n got:\n ${issues.join('\n ')}`);
+    }
   });
 
   it('alias problems: unknown target, alias shadowed by a model', () => {
