@@ -163,3 +163,57 @@ test('health and readiness', async () => {
   assert.equal((await api('/healthz')).status, 200);
   assert.equal((await api('/readyz')).status, 200);
 });
+
+test('how a call was billed: priority tier, 1-hour cache writes, audio; a tier the model has no price for is priced at standard and marked', async () => {
+  const billing = [
+    // gpt-4o priority: 600 × 4.25e-6 + 400 × 2.125e-6 (cached) + 200 × 1.7e-5 = $0.0068
+    { trace_id: 'bill-1', timestamp: at(1), model: 'gpt-4o', feature: 'billing', service_tier: 'priority', input_tokens: 1000, cached_input_tokens: 400, output_tokens: 200 },
+    // claude-sonnet-4-5, batch (no batch price in the table → standard, marked):
+    // 1000 × 3e-6 + 400 × 3.75e-6 (5-minute writes) + 600 × 6e-6 (1-hour writes) + 100 × 1.5e-5 = $0.0096
+    { trace_id: 'bill-2', timestamp: at(1), model: 'claude-sonnet-4-5', feature: 'billing', service_tier: 'batch', input_tokens: 2000, cache_write_tokens: 1000, cache_write_1h_tokens: 600, output_tokens: 100 },
+    // gpt-4o-audio-preview: 400 × 2.5e-6 + 600 × 4e-5 (audio in) + 100 × 1e-5 + 400 × 8e-5 (audio out) = $0.058
+    { trace_id: 'bill-3', timestamp: at(1), model: 'gpt-4o-audio-preview', feature: 'billing', input_tokens: 1000, input_audio_tokens: 600, output_tokens: 500, output_audio_tokens: 400 },
+  ];
+  assert.equal((await postTraces({ traces: billing })).status, 202);
+  const trace = async (id: string) => {
+    const r = await api(`/v1/traces/${id}`);
+    assert.equal(r.status, 200);
+    return r.body.trace ?? r.body;
+  };
+  const priority = await trace('bill-1');
+  assert.equal(priority.cost_usd, '0.0068');
+  assert.equal(priority.service_tier, 'priority');
+  assert.equal(priority.pricing_status, 'priced');
+  assert.equal(priority.pricing_note, null);
+
+  const batch = await trace('bill-2');
+  assert.equal(batch.cost_usd, '0.0096');
+  assert.equal(batch.pricing_status, 'fallback_rate');
+  assert.equal(batch.pricing_note, 'batch: no batch price for this model, billed at the standard price');
+  assert.equal(batch.cache_write_1h_tokens, 600);
+  assert.equal(batch.cost_breakdown_usd.cache_write, '0.0015');
+  assert.equal(batch.cost_breakdown_usd.cache_write_1h, '0.0036');
+
+  const audio = await trace('bill-3');
+  assert.equal(audio.cost_usd, '0.058');
+  assert.deepEqual([audio.cost_breakdown_usd.input_audio, audio.cost_breakdown_usd.output_audio], ['0.024', '0.032']);
+
+  // the rollups carry the total; the unpriced count does not include a marked call
+  const cost = await api(`/v1/metrics/cost?interval=none&from=${from}&feature=billing`);
+  assert.equal(cost.body.rows[0].requests, 3);
+  assert.equal(cost.body.rows[0].cost_usd, '0.0744');
+  assert.equal(cost.body.rows[0].unpriced_requests, 0);
+
+  // and in SQL, the parts sum to the total
+  const q = encodeURIComponent(
+    "SELECT toString(sum(cost_usd)) AS total, toString(sum(input_cost_usd + cache_read_cost_usd + cache_write_cost_usd + cache_write_1h_cost_usd + input_audio_cost_usd + input_image_cost_usd + output_cost_usd + reasoning_cost_usd + output_audio_cost_usd + output_image_cost_usd)) AS parts FROM traces WHERE feature = 'billing' FORMAT JSONEachRow",
+  );
+  const res = await fetch(`${pipeline.clickhouseUrl}/?query=${q}`);
+  assert.deepEqual(JSON.parse(await res.text()), { total: '0.0744', parts: '0.0744' });
+});
+
+test('a part larger than its whole is refused with 400 naming both fields', async () => {
+  const res = await postTraces({ traces: [{ trace_id: 'bill-bad', timestamp: at(1), model: 'gpt-4o', input_tokens: 10, input_audio_tokens: 11 }] });
+  assert.equal(res.status, 400);
+  assert.match(res.body.results[0].error, /input_audio_tokens: exceeds input_tokens/);
+});
