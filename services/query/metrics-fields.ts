@@ -27,6 +27,7 @@ export function metricFieldsSql(keys: ReadonlySet<AggregateKey>, bucketed: boole
       `if(${nothingPriced}, NULL, toFloat64OrNull(a_cost_usd)) AS cost_usd_approx`,
       'a_unpriced_requests AS unpriced_requests',
       'toBool(a_unpriced_requests = 0) AS cost_complete',
+      'a_fallback_rate_requests AS fallback_rate_requests',
       'a_client_cost_usd AS client_cost_usd',
     );
   }
@@ -44,6 +45,11 @@ export function metricFieldsSql(keys: ReadonlySet<AggregateKey>, bucketed: boole
       'a_cached_input_tokens AS cached_input_tokens',
       'a_cache_write_tokens AS cache_write_tokens',
       'a_reasoning_tokens AS reasoning_tokens',
+      'a_cache_write_1h_tokens AS cache_write_1h_tokens',
+      'a_input_audio_tokens AS input_audio_tokens',
+      'a_output_audio_tokens AS output_audio_tokens',
+      'a_input_image_tokens AS input_image_tokens',
+      'a_output_image_tokens AS output_image_tokens',
       'a_input_tokens + a_output_tokens AS total_tokens',
     );
   }

@@ -42,6 +42,7 @@ const AGGREGATES = {
   errors: 'sum(errors)',
   error_rate: 'sum(errors) / sum(requests)',
   unpriced_requests: 'sum(unpriced)',
+  fallback_rate_requests: 'sum(fallback_rate)',
   cost_usd: 'toString(sum(cost_usd_sum))',
   client_cost_usd: 'toString(sum(client_cost_usd_sum))',
   input_tokens: 'sum(input_tokens_sum)',
@@ -49,6 +50,11 @@ const AGGREGATES = {
   cached_input_tokens: 'sum(cached_input_tokens_sum)',
   cache_write_tokens: 'sum(cache_write_tokens_sum)',
   reasoning_tokens: 'sum(reasoning_tokens_sum)',
+  cache_write_1h_tokens: 'sum(cache_write_1h_tokens_sum)',
+  input_audio_tokens: 'sum(input_audio_tokens_sum)',
+  output_audio_tokens: 'sum(output_audio_tokens_sum)',
+  input_image_tokens: 'sum(input_image_tokens_sum)',
+  output_image_tokens: 'sum(output_image_tokens_sum)',
   latency_avg_ms: 'sum(latency_ms_sum) / sum(requests)',
   latency_max_ms: 'max(latency_ms_max)',
   latency_q: LATENCY_Q,
@@ -57,8 +63,19 @@ const AGGREGATES = {
 export type AggregateKey = keyof typeof AGGREGATES;
 const QUANTILE_KEYS: ReadonlySet<AggregateKey> = new Set(['latency_q', 'ttft_q']);
 
-const TOKENS: AggregateKey[] = ['input_tokens', 'output_tokens', 'cached_input_tokens', 'cache_write_tokens', 'reasoning_tokens'];
-const COST: AggregateKey[] = ['requests', 'unpriced_requests', 'cost_usd', 'client_cost_usd', ...TOKENS];
+const TOKENS: AggregateKey[] = [
+  'input_tokens',
+  'output_tokens',
+  'cached_input_tokens',
+  'cache_write_tokens',
+  'reasoning_tokens',
+  'cache_write_1h_tokens',
+  'input_audio_tokens',
+  'output_audio_tokens',
+  'input_image_tokens',
+  'output_image_tokens',
+];
+const COST: AggregateKey[] = ['requests', 'unpriced_requests', 'fallback_rate_requests', 'cost_usd', 'client_cost_usd', ...TOKENS];
 const LATENCY: AggregateKey[] = ['requests', 'latency_avg_ms', 'latency_max_ms', 'latency_q', 'ttft_q'];
 const ERRORS: AggregateKey[] = ['requests', 'errors', 'error_rate'];
 

@@ -44,6 +44,13 @@ const SUMS = [
   ['cache_write_tokens_sum', 'sum(cache_write_tokens)'],
   ['reasoning_tokens_sum', 'sum(reasoning_tokens)'],
   ['latency_ms_sum', 'sum(toUInt64(latency_ms))'],
+  // 012_rollup_billing_parts.sql
+  ['fallback_rate', "countIf(pricing_status = 'fallback_rate')"],
+  ['cache_write_1h_tokens_sum', 'sum(cache_write_1h_tokens)'],
+  ['input_audio_tokens_sum', 'sum(input_audio_tokens)'],
+  ['output_audio_tokens_sum', 'sum(output_audio_tokens)'],
+  ['input_image_tokens_sum', 'sum(input_image_tokens)'],
+  ['output_image_tokens_sum', 'sum(output_image_tokens)'],
 ] as const;
 const DECIMALS = [
   ['cost_usd_sum', 'sum(toDecimal128(ifNull(cost_usd, 0), 12))'],

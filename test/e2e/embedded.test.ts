@@ -203,6 +203,11 @@ test('how a call was billed: priority tier, 1-hour cache writes, audio; a tier t
   assert.equal(cost.body.rows[0].requests, 3);
   assert.equal(cost.body.rows[0].cost_usd, '0.0744');
   assert.equal(cost.body.rows[0].unpriced_requests, 0);
+  assert.equal(cost.body.rows[0].fallback_rate_requests, 1, 'the batch call priced at standard is counted');
+  assert.deepEqual(
+    [cost.body.rows[0].cache_write_1h_tokens, cost.body.rows[0].input_audio_tokens, cost.body.rows[0].output_audio_tokens],
+    [600, 600, 400],
+  );
 
   // and in SQL, the parts sum to the total
   const q = encodeURIComponent(
