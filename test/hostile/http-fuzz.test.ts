@@ -167,7 +167,8 @@ function toText(value: unknown, tm: TextMutation): { text: string; broken: boole
 const TRACE_KEYS = [
   'trace_id', 'timestamp', 'model', 'provider', 'feature', 'prompt_version', 'environment', 'input_tokens', 'output_tokens', 'cached_input_tokens',
   'cache_write_tokens', 'reasoning_tokens', 'latency_ms', 'time_to_first_token_ms', 'finish_reason', 'status', 'error_type', 'user_id', 'session_id',
-  'system_prompt_hash', 'input', 'output', 'cost_usd', 'metadata',
+  'system_prompt_hash', 'input', 'output', 'cost_usd', 'metadata', 'cache_write_1h_tokens', 'input_audio_tokens', 'output_audio_tokens',
+  'input_image_tokens', 'output_image_tokens', 'service_tier',
 ] as const;
 
 let traceSeq = 0;

@@ -90,7 +90,9 @@ export const traceEventSchema = z
  * Token counts whose parts exceed their whole, each named by the part's field (shared
  * with the fast path, so both judge alike). Input parts: cached, cache writes, audio and
  * image are separate parts of input_tokens; output parts: reasoning, audio and image of
- * output_tokens; 1-hour writes are part of cache_write_tokens.
+ * output_tokens; 1-hour writes are part of cache_write_tokens. A part that is absent (0)
+ * is never named, so an event without the newer fields gets exactly the errors it did
+ * before they existed (its own fields only, even when a total is itself invalid).
  */
 export function tokenPartIssues(e: {
   input_tokens: number;
@@ -111,13 +113,13 @@ export function tokenPartIssues(e: {
       message: 'cached_input_tokens + cache_write_tokens exceed input_tokens (input_tokens must include them, OpenTelemetry GenAI convention)',
     });
   }
-  if (e.cache_write_1h_tokens > e.cache_write_tokens) {
+  if (e.cache_write_1h_tokens > 0 && e.cache_write_1h_tokens > e.cache_write_tokens) {
     issues.push({ field: 'cache_write_1h_tokens', message: 'exceeds cache_write_tokens (cache_write_tokens must include the 1-hour cache writes)' });
   }
-  if (e.input_audio_tokens > e.input_tokens) {
+  if (e.input_audio_tokens > 0 && e.input_audio_tokens > e.input_tokens) {
     issues.push({ field: 'input_audio_tokens', message: 'exceeds input_tokens (input_tokens must include audio input tokens)' });
   }
-  if (e.input_image_tokens > e.input_tokens) {
+  if (e.input_image_tokens > 0 && e.input_image_tokens > e.input_tokens) {
     issues.push({ field: 'input_image_tokens', message: 'exceeds input_tokens (input_tokens must include image input tokens)' });
   }
   if (issues.length === 0 && e.cached_input_tokens + e.cache_write_tokens + e.input_audio_tokens + e.input_image_tokens > e.input_tokens) {
@@ -131,10 +133,10 @@ export function tokenPartIssues(e: {
   if (e.reasoning_tokens > e.output_tokens) {
     issues.push({ field: 'reasoning_tokens', message: 'exceeds output_tokens (output_tokens must include reasoning tokens)' });
   }
-  if (e.output_audio_tokens > e.output_tokens) {
+  if (e.output_audio_tokens > 0 && e.output_audio_tokens > e.output_tokens) {
     issues.push({ field: 'output_audio_tokens', message: 'exceeds output_tokens (output_tokens must include audio output tokens)' });
   }
-  if (e.output_image_tokens > e.output_tokens) {
+  if (e.output_image_tokens > 0 && e.output_image_tokens > e.output_tokens) {
     issues.push({ field: 'output_image_tokens', message: 'exceeds output_tokens (output_tokens must include image output tokens)' });
   }
   if (issues.length === outputIssues && e.reasoning_tokens + e.output_audio_tokens + e.output_image_tokens > e.output_tokens) {
