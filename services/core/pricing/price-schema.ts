@@ -61,6 +61,8 @@ export interface PriceTableFile {
 }
 
 export interface ModelOverrideJson {
+  /** Free text for the reader of the file (why this override exists); ignored. */
+  $comment?: string;
   provider?: string;
   mode?: string;
   /** true: the model's prices become exactly `prices`; otherwise they are merged by effective_from. */
@@ -204,6 +206,7 @@ export const priceTableFileSchema = z.strictObject({
 }) as unknown as z.ZodType<PriceTableFile>;
 
 const modelOverrideSchema = z.strictObject({
+  $comment: z.string().optional(),
   provider: z.string().min(1).optional(),
   mode: z.string().optional(),
   replace: z.boolean({ error: 'expected true or false' }).optional(),

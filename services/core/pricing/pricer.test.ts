@@ -136,6 +136,10 @@ describe('aliases', () => {
     assert.equal(g('2024-10-01T00:00:00Z', 1_000).costPico, 1_000 * 1_250_000);
     assert.equal(g('2024-10-01T00:00:00Z', 200_000).costPico, 200_000 * 2_500_000);
     assert.equal(priced(pricer.price(req('my-gpt4o-deployment'))).matchedModel, 'azure/gpt-4o');
+    // claude-sonnet-4-5 gains a batch price: half of 3e-6 / 1.5e-5, 1-hour writes half of 6e-6, no fallback note
+    const batch = priced(pricer.price(req('claude-sonnet-4-5', { serviceTier: 'batch', input_tokens: 1_000, cache_write_tokens: 200, cache_write_1h_tokens: 200, output_tokens: 100 })));
+    assert.equal(batch.costPico, 800 * 1_500_000 + 200 * 3_000_000 + 100 * 7_500_000);
+    assert.deepEqual(batch.notes, []);
   });
 });
 
