@@ -128,8 +128,8 @@ export interface Rate {
   readonly note: string | null;
 }
 
-/** Rates of every kind, fallbacks applied. */
-export type RateSet = Readonly<Record<Kind, Rate>>;
+/** Rates of every kind, fallbacks applied; `noted`: some kind carries a note (else notes are skipped). */
+export type RateSet = Readonly<Record<Kind, Rate>> & { readonly noted: boolean };
 
 export interface TierRates {
   /** The tier applies when input_tokens > above. */
@@ -209,7 +209,21 @@ function compileSet(layers: readonly Layer[], serviceTier: ServiceTierName | nul
     return rate;
   };
   for (const kind of KINDS) resolve(kind);
-  return Object.freeze(out);
+  // One literal in a fixed key order: every RateSet shares one shape, so the hot path's
+  // property reads stay monomorphic (resolve() fills `out` in dependency order).
+  return Object.freeze({
+    input: out.input,
+    cacheRead: out.cacheRead,
+    cacheWrite: out.cacheWrite,
+    cacheWrite1h: out.cacheWrite1h,
+    inputAudio: out.inputAudio,
+    inputImage: out.inputImage,
+    output: out.output,
+    reasoning: out.reasoning,
+    outputAudio: out.outputAudio,
+    outputImage: out.outputImage,
+    noted: KINDS.some((k) => out[k].note !== null),
+  });
 }
 
 function tierKeys(...objects: (object | undefined)[]): string[] {
@@ -276,30 +290,29 @@ function part(tokens: number, picoRate: number): number {
 export function splitTokens(tokens: TokenCounts): Record<Kind, number> {
   const input = count(tokens.input_tokens);
   const output = count(tokens.output_tokens);
-  let left = input;
-  const take = (n: number | undefined): number => {
-    const t = Math.min(count(n), left);
-    left -= t;
-    return t;
-  };
-  const cacheRead = take(tokens.cached_input_tokens);
-  const cacheWriteAll = take(tokens.cache_write_tokens);
+  const cacheRead = Math.min(count(tokens.cached_input_tokens), input);
+  let left = input - cacheRead;
+  const cacheWriteAll = Math.min(count(tokens.cache_write_tokens), left);
+  left -= cacheWriteAll;
   const cacheWrite1h = Math.min(count(tokens.cache_write_1h_tokens), cacheWriteAll);
-  const inputAudio = take(tokens.input_audio_tokens);
-  const inputImage = take(tokens.input_image_tokens);
-  const textInput = left;
-  left = output;
-  const reasoning = take(tokens.reasoning_tokens);
-  const outputAudio = take(tokens.output_audio_tokens);
-  const outputImage = take(tokens.output_image_tokens);
+  const inputAudio = Math.min(count(tokens.input_audio_tokens), left);
+  left -= inputAudio;
+  const inputImage = Math.min(count(tokens.input_image_tokens), left);
+  left -= inputImage;
+  const reasoning = Math.min(count(tokens.reasoning_tokens), output);
+  let outLeft = output - reasoning;
+  const outputAudio = Math.min(count(tokens.output_audio_tokens), outLeft);
+  outLeft -= outputAudio;
+  const outputImage = Math.min(count(tokens.output_image_tokens), outLeft);
+  outLeft -= outputImage;
   return {
-    input: textInput,
+    input: left,
     cacheRead,
     cacheWrite: cacheWriteAll - cacheWrite1h,
     cacheWrite1h,
     inputAudio,
     inputImage,
-    output: left,
+    output: outLeft,
     reasoning,
     outputAudio,
     outputImage,
@@ -312,11 +325,20 @@ function pickTier(price: TierPrice, input: number): RateSet {
   return price.base;
 }
 
-const INPUT_SIDE: ReadonlySet<Kind> = new Set(['input', 'cacheRead', 'cacheWrite', 'cacheWrite1h', 'inputAudio', 'inputImage']);
+/** Whether a part with tokens has no price (→ unpriced). */
+function lacks(n: number, rate: Rate): boolean {
+  return n > 0 && rate.pico < 0;
+}
+
+function addNote(notes: string[] | null, n: number, rate: Rate): string[] | null {
+  if (n === 0 || rate.note === null) return notes;
+  const out = notes ?? [];
+  if (!out.includes(rate.note)) out.push(rate.note);
+  return out;
+}
 
 /** The cost of one call at a compiled price, billed at `serviceTier` (null/`default`: standard). Pure. */
 export function computeCost(rates: Rates, tokens: TokenCounts, serviceTier: ServiceTier | null = null): CostResult {
-  const input = count(tokens.input_tokens);
   let notes: string[] | null = null;
   let price: TierPrice = rates;
   if (serviceTier !== null && serviceTier !== 'default') {
@@ -324,31 +346,33 @@ export function computeCost(rates: Rates, tokens: TokenCounts, serviceTier: Serv
     if (sp !== undefined) price = sp;
     else notes = [`${serviceTier}: no ${serviceTier} price for this model, billed at the standard price`];
   }
-  const r = pickTier(price, input);
-  const parts = splitTokens(tokens);
-  let missingInput = false;
-  let missingOutput = false;
-  const breakdown = {} as CostBreakdown;
-  let total = 0;
-  for (const kind of KINDS) {
-    const n = parts[kind];
-    const rate = r[kind];
-    if (n > 0 && rate.pico < 0) {
-      if (INPUT_SIDE.has(kind)) missingInput = true;
-      else missingOutput = true;
-      continue;
-    }
-    const p = part(n, rate.pico);
-    breakdown[kind] = p;
-    total += p;
-    if (n > 0 && rate.note !== null) {
-      notes ??= [];
-      if (!notes.includes(rate.note)) notes.push(rate.note);
-    }
+  const r = pickTier(price, count(tokens.input_tokens));
+  const n = splitTokens(tokens);
+  if (lacks(n.input, r.input) || lacks(n.cacheRead, r.cacheRead) || lacks(n.cacheWrite, r.cacheWrite) || lacks(n.cacheWrite1h, r.cacheWrite1h)
+    || lacks(n.inputAudio, r.inputAudio) || lacks(n.inputImage, r.inputImage)) {
+    return MISSING_INPUT;
   }
-  if (missingInput) return MISSING_INPUT;
-  if (missingOutput) return MISSING_OUTPUT;
+  if (lacks(n.output, r.output) || lacks(n.reasoning, r.reasoning) || lacks(n.outputAudio, r.outputAudio) || lacks(n.outputImage, r.outputImage)) {
+    return MISSING_OUTPUT;
+  }
+  const breakdown: CostBreakdown = {
+    input: part(n.input, r.input.pico),
+    cacheRead: part(n.cacheRead, r.cacheRead.pico),
+    cacheWrite: part(n.cacheWrite, r.cacheWrite.pico),
+    cacheWrite1h: part(n.cacheWrite1h, r.cacheWrite1h.pico),
+    inputAudio: part(n.inputAudio, r.inputAudio.pico),
+    inputImage: part(n.inputImage, r.inputImage.pico),
+    output: part(n.output, r.output.pico),
+    reasoning: part(n.reasoning, r.reasoning.pico),
+    outputAudio: part(n.outputAudio, r.outputAudio.pico),
+    outputImage: part(n.outputImage, r.outputImage.pico),
+  };
+  const total =
+    breakdown.input + breakdown.cacheRead + breakdown.cacheWrite + breakdown.cacheWrite1h + breakdown.inputAudio + breakdown.inputImage +
+    breakdown.output + breakdown.reasoning + breakdown.outputAudio + breakdown.outputImage;
   if (!Number.isSafeInteger(total)) return OUT_OF_RANGE;
+  // Notes only where the call has tokens of a part billed at a fallback (most calls: none).
+  if (r.noted) for (const kind of KINDS) notes = addNote(notes, n[kind], r[kind]);
   return { ok: true, total, breakdown, notes: notes ?? NO_NOTES };
 }
 
