@@ -21,7 +21,7 @@ export type { OutboxItem, OutboxState } from './outbox-journal.ts';
  * sent again. Webhook receivers get `Idempotency-Key: <delivery id>` to drop it; Slack
  * incoming webhooks have no such key, so Slack may, rarely, show a message twice.
  *
- * Single writer: a lock file (pid) refuses a second open of the same directory while
+ * Single writer: a kernel-held file lock refuses a second open of the same directory while
  * the first process lives (and a second open within one process until close()).
  *
  * The parts: outbox-journal.ts (the file format), outbox-replay.ts (records → items,
