@@ -43,7 +43,7 @@ export function expectedCostPico(
 }
 
 /** Integer pico-USD → the decimal text ClickHouse prints for Decimal(38,12) sums, trailing zeros trimmed. */
-export function picoToUsdText(pico: number): string {
+export function picoToUsdText(pico: number | bigint): string {
   const s = String(pico).padStart(13, '0');
   const text = `${s.slice(0, -12)}.${s.slice(-12)}`.replace(/0+$/, '').replace(/\.$/, '');
   return text;

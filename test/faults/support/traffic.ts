@@ -63,12 +63,14 @@ export class RetryingClient {
 
   constructor(
     private readonly url: () => string,
-    private readonly options: { networkRetryMs?: number; requestTimeoutMs?: number } = {},
+    /** keepIds false: count only (a soak sends millions of ids; `acknowledged`/`attempted` stay empty). */
+    private readonly options: { networkRetryMs?: number; requestTimeoutMs?: number; keepIds?: boolean } = {},
   ) {}
 
   /** Sends one batch until it is answered 202. */
   async send(batch: readonly TraceEvent[]): Promise<void> {
-    for (const e of batch) this.attempted.add(e.trace_id);
+    const keepIds = this.options.keepIds ?? true;
+    if (keepIds) for (const e of batch) this.attempted.add(e.trace_id);
     const body = JSON.stringify({ traces: batch });
     for (;;) {
       this.stats.requests++;
@@ -90,7 +92,7 @@ export class RetryingClient {
       }
       if (res.status === 202) {
         this.stats.accepted++;
-        for (const e of batch) this.acknowledged.add(e.trace_id);
+        if (keepIds) for (const e of batch) this.acknowledged.add(e.trace_id);
         this.onAccepted?.(batch);
         return;
       }
