@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 
 /**
  * The on-disk format of the alert outbox: one JSON record per line, appended and
@@ -77,13 +77,28 @@ export class JournalWriter {
     this.fd = openSync(path, 'a');
   }
 
-  /** Appends the records in one write and fsyncs: durable when this returns. */
+  /**
+   * Appends the records in one write and fsyncs: durable when this returns. When the write
+   * fails part-way (the disk filled up: a short write, then ENOSPC), the file is cut back to
+   * where it was, so a torn line never glues itself to the next record, and the error is
+   * thrown: the caller has stored nothing and may try again.
+   */
   append(records: readonly JournalRecord[]): void {
     if (records.length === 0) return;
     const buf = Buffer.from(serialise(records), 'utf8');
-    let off = 0;
-    while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
-    fsyncSync(this.fd);
+    const size = fstatSync(this.fd).size;
+    try {
+      let off = 0;
+      while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
+      fsyncSync(this.fd);
+    } catch (err) {
+      try {
+        ftruncateSync(this.fd, size);
+      } catch {
+        // Cannot cut back: the torn line is skipped on replay (and dropped by the next compaction).
+      }
+      throw err;
+    }
   }
 
   /**
@@ -99,9 +114,12 @@ export class JournalWriter {
       let off = 0;
       while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
       fsyncSync(fd);
-    } finally {
+    } catch (err) {
       closeSync(fd);
+      rmSync(tmp, { force: true }); // a half-written copy (disk full) must not hold the space it lacked
+      throw err;
     }
+    closeSync(fd);
     renameSync(tmp, this.path);
     fsyncDir(dir);
     closeSync(this.fd);

@@ -34,7 +34,7 @@ describe('outbox', () => {
     assert.deepEqual(o.add([item('g1:a'), item('g3:a')]), ['g3:a']);
     o.markDelivered('g1:a', 200);
     assert.deepEqual(o.add([item('g1:a')]), []);
-    assert.deepEqual(o.stats(), { pending: 2, delivered: 1, failed: 0, journal_records: 4, compactions: 0, skipped_lines: 0 });
+    assert.deepEqual(o.stats(), { pending: 2, delivered: 1, failed: 0, journal_records: 4, compactions: 0, compaction_failures: 0, skipped_lines: 0 });
   });
 
   it('gives due items oldest first and knows the next due time', () => {

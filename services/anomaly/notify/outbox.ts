@@ -40,6 +40,8 @@ export interface OutboxStats {
   /** Records appended since the last compaction. */
   journal_records: number;
   compactions: number;
+  /** Compactions that failed (disk full) after their records were stored; retried at the next write. */
+  compaction_failures: number;
   /** Unreadable lines dropped when the journal was opened (a torn last write after a crash). */
   skipped_lines: number;
 }
@@ -107,6 +109,7 @@ export function openOutbox(dir: string, options: OutboxOptions = {}): Outbox {
   }
   let sinceCompaction = 0;
   let compactions = 0;
+  let compactionFailures = 0;
   let closed = false;
 
   function write(records: JournalRecord[]): void {
@@ -114,7 +117,14 @@ export function openOutbox(dir: string, options: OutboxOptions = {}): Outbox {
     writer.append(records);
     for (const r of records) applyRecord(items, r);
     sinceCompaction += records.length;
-    if (sinceCompaction >= compactAfter) compact();
+    if (sinceCompaction >= compactAfter) {
+      // The records are stored; a compaction that fails (disk full) is tried again at the next write.
+      try {
+        compact();
+      } catch {
+        compactionFailures++;
+      }
+    }
   }
 
   function compact(): void {
@@ -167,7 +177,7 @@ export function openOutbox(dir: string, options: OutboxOptions = {}): Outbox {
       return i && copy(i);
     },
     list: () => inOrder(items).map(copy),
-    stats: () => ({ ...stateCounts(items), journal_records: sinceCompaction, compactions, skipped_lines: skipped }),
+    stats: () => ({ ...stateCounts(items), journal_records: sinceCompaction, compactions, compaction_failures: compactionFailures, skipped_lines: skipped }),
     compact,
     close() {
       if (closed) return;

@@ -16,8 +16,9 @@ export interface AllInOne {
   shutdown(): Promise<void>;
 }
 
-export async function allInOne(name: string): Promise<AllInOne> {
-  const dir = tempDir(`fault-${name}`);
+/** `dataDir`: use this directory (e.g. a small filesystem the test mounted) instead of a new temp dir; the caller cleans it up. */
+export async function allInOne(name: string, options: { dataDir?: string } = {}): Promise<AllInOne> {
+  const dir = options.dataDir ? { path: options.dataDir, cleanup: () => {} } : tempDir(`fault-${name}`);
   const [port, chPort] = [await freePort(), await freePort()];
   const chUrl = `http://127.0.0.1:${chPort}`;
   const all: ServiceProcess[] = [];
