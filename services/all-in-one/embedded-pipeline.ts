@@ -15,6 +15,7 @@ import { enricherFromConfig } from '../enricher/factory.ts';
 import { evaluatorFromConfig } from '../evaluator/factory.ts';
 import type { Admission } from '../ingest/admission.ts';
 import { registerIngest } from '../ingest/factory.ts';
+import { watchWriteSpace } from '../core/store/write-space.ts';
 import { registerQueryRoutes } from '../query/routes.ts';
 import { writerFromConfig } from '../writer/factory.ts';
 
@@ -59,7 +60,8 @@ export async function startEmbeddedPipeline(config: Config, log: Logger, options
 
   mkdirSync(config.DATA_DIR, { recursive: true });
   let ready = false;
-  const store = embeddedStoreFromConfig(config, log.child({ component: 'store' }));
+  // Its inserts are watched for a full disk, so ingest can say so at once (write-space.ts).
+  const { store, space } = watchWriteSpace(embeddedStoreFromConfig(config, log.child({ component: 'store' })));
   await migrate(store, config, log);
   // The query API gets its own connection to the engine: a chDB connection runs one
   // statement at a time, so on the pipeline's one it would wait behind every insert.
@@ -91,7 +93,7 @@ export async function startEmbeddedPipeline(config: Config, log: Logger, options
 
   const app = createHttpApp({ log, bodyLimit: config.INGEST_MAX_BODY_BYTES, auth });
   registerHealthRoutes(app, [() => ready, () => store.ping()]);
-  const admission = registerIngest(app, { config, log, bus, registry });
+  const admission = registerIngest(app, { config, log, bus, registry, space });
   registerQueryRoutes(app, { store: queryStore, log });
   // The SQL port first: if it is taken, nothing is listening yet and we fail cleanly.
   const chApp = clickHouseHttpFromConfig(config, log);

@@ -21,6 +21,8 @@ export const HttpErrors = {
   UNAVAILABLE: { status: 503, error: 'unavailable' },
   /** Ingest holds as much as it may for clients still waiting (admission bounds); with Retry-After. */
   OVERLOADED: { status: 503, error: 'overloaded' },
+  /** The store's disk is full: nothing more can be stored until space returns (embedded ingest); with Retry-After. */
+  STORAGE_FULL: { status: 503, error: 'storage_full' },
   /** The store did not answer (query API). */
   STORE_UNAVAILABLE: { status: 503, error: 'store_unavailable' },
 } as const;

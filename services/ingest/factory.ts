@@ -3,6 +3,7 @@ import type { EventBus } from '../core/bus/event-bus.ts';
 import type { AvroRegistry } from '../core/codec/avro-registry.ts';
 import type { Config } from '../core/config.ts';
 import type { Logger } from '../core/logger.ts';
+import type { WriteSpace } from '../core/store/write-space.ts';
 import { topicsOf } from '../core/wiring.ts';
 import { createAdmission, type Admission } from './admission.ts';
 import { registerFeedbackRoutes } from './feedback-routes.ts';
@@ -13,6 +14,8 @@ export interface IngestFactoryDeps {
   log: Logger;
   bus: EventBus;
   registry: AvroRegistry;
+  /** Embedded only: the store's disk space, so ingest refuses at once while it is full. */
+  space?: WriteSpace;
 }
 
 /**
@@ -34,7 +37,8 @@ export function registerIngest(app: FastifyInstance, deps: IngestFactoryDeps): A
     publishFormat: c.INGEST_PUBLISH_FORMAT,
     ackTimeoutMs: c.INGEST_ACK_TIMEOUT_MS,
     admission,
+    space: deps.space,
   });
-  registerFeedbackRoutes(app, { bus: deps.bus, registry: deps.registry, log: deps.log, topic: topics.scores, ackTimeoutMs: c.INGEST_ACK_TIMEOUT_MS, maxItems: c.INGEST_MAX_EVENTS, admission });
+  registerFeedbackRoutes(app, { bus: deps.bus, registry: deps.registry, log: deps.log, topic: topics.scores, ackTimeoutMs: c.INGEST_ACK_TIMEOUT_MS, maxItems: c.INGEST_MAX_EVENTS, admission, space: deps.space });
   return admission;
 }

@@ -6,6 +6,7 @@ import type { Logger } from '../core/logger.ts';
 import { encodeScore, type Score } from '../core/schema/score.ts';
 import { describeErrors, type FieldError } from '../core/schema/trace-event.ts';
 import { feedbackToScore, parseFeedbackItem } from './feedback-schema.ts';
+import type { WriteSpace } from '../core/store/write-space.ts';
 import type { Admission } from './admission.ts';
 import { admissionHooks } from './admission-hooks.ts';
 import { publishOr503 } from './publish-or-503.ts';
@@ -24,6 +25,8 @@ export interface FeedbackDeps {
   now?: () => number;
   /** Bounds what ingest holds for waiting clients (shared with /v1/traces); none: unbounded. */
   admission?: Admission;
+  /** The embedded store's disk space as its inserts found it: while full, 503 `storage_full` at once. */
+  space?: WriteSpace;
 }
 
 export interface FeedbackResult {
@@ -50,7 +53,7 @@ export function registerFeedbackRoutes(app: FastifyInstance, deps: FeedbackDeps)
   const maxItems = deps.maxItems ?? DEFAULT_MAX_ITEMS;
   const now = deps.now ?? Date.now;
 
-  app.post('/v1/feedback', deps.admission ? admissionHooks(deps.admission, log) : {}, async (request, reply) => {
+  app.post('/v1/feedback', deps.admission ? admissionHooks(deps.admission, log, deps.space) : {}, async (request, reply) => {
     const body = request.body as unknown;
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       return sendHttpError(reply, HttpErrors.BAD_REQUEST, 'expected a JSON object: one feedback item {"trace_id", "value", …} or {"feedback": [ … ]}');

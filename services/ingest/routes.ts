@@ -5,6 +5,7 @@ import { encodeRawTraceAvro } from '../core/codec/trace-codec.ts';
 import { HttpErrors, sendHttpError } from '../core/http-errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { describeErrors, parseTraceEvent, type FieldError, type TraceEvent } from '../core/schema/trace-event.ts';
+import type { WriteSpace } from '../core/store/write-space.ts';
 import type { Admission } from './admission.ts';
 import { admissionHooks } from './admission-hooks.ts';
 import { publishOr503 } from './publish-or-503.ts';
@@ -20,6 +21,8 @@ export interface IngestDeps {
   ackTimeoutMs: number;
   /** Bounds what ingest holds for waiting clients (shared by /v1/traces and /v1/feedback); none: unbounded. */
   admission?: Admission;
+  /** The embedded store's disk space as its inserts found it: while full, 503 `storage_full` at once. */
+  space?: WriteSpace;
 }
 
 export interface EventResult {
@@ -38,7 +41,7 @@ export interface EventResult {
 export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): void {
   const log = deps.log.child({ component: 'ingest' });
 
-  app.post('/v1/traces', deps.admission ? admissionHooks(deps.admission, log) : {}, async (request, reply) => {
+  app.post('/v1/traces', deps.admission ? admissionHooks(deps.admission, log, deps.space) : {}, async (request, reply) => {
     const body = request.body as unknown;
     if (body === null || typeof body !== 'object' || Array.isArray(body) || !Array.isArray((body as { traces?: unknown }).traces)) {
       return sendHttpError(reply, HttpErrors.BAD_REQUEST, 'expected a JSON object {"traces": [ … ]}');

@@ -48,6 +48,8 @@ export interface ClientStats {
   requests: number;
   accepted: number;
   unavailable: number;
+  /** 503s by their `error` (unavailable, overloaded, storage_full): how many, when the first came, the last one's Retry-After and message. */
+  unavailableBy: Record<string, { count: number; firstAt: number; retryAfter: string | null; message: string }>;
   networkErrors: number;
 }
 
@@ -57,7 +59,7 @@ export class RetryingClient {
   readonly acknowledged = new Set<string>();
   /** Every trace_id this client tried to send at least once. */
   readonly attempted = new Set<string>();
-  readonly stats: ClientStats = { requests: 0, accepted: 0, unavailable: 0, networkErrors: 0 };
+  readonly stats: ClientStats = { requests: 0, accepted: 0, unavailable: 0, unavailableBy: {}, networkErrors: 0 };
   /** Called after each 202, before send() returns (e.g. to SIGKILL the server right then). */
   onAccepted: ((batch: readonly TraceEvent[]) => void) | null = null;
 
@@ -98,6 +100,16 @@ export class RetryingClient {
       }
       if (res.status === 503) {
         this.stats.unavailable++;
+        let kind = { error: 'unknown', message: text };
+        try {
+          kind = JSON.parse(text);
+        } catch {
+          // not JSON: counted as 'unknown'
+        }
+        const by = (this.stats.unavailableBy[kind.error] ??= { count: 0, firstAt: Date.now(), retryAfter: null, message: '' });
+        by.count++;
+        by.retryAfter = res.headers.get('retry-after');
+        by.message = kind.message;
         const retryAfter = Number(res.headers.get('retry-after'));
         await sleep((Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : 1) * 1000);
         continue;
