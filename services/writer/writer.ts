@@ -60,6 +60,8 @@ export interface WriterStats {
   scoresInserted: number;
   duplicatesSkipped: number;
   dlqRows: number;
+  /** Times the recent-ids memory was filled from `traces`: at start, and after each rebalance that gave this writer partitions. */
+  warmups: number;
 }
 
 export interface Writer {
@@ -109,7 +111,7 @@ export function createWriter(deps: WriterDeps): Writer {
   const batchLog = deps.batchLog ?? createBatchLog(deps.store, deps.group);
   const tokenGroup = deps.tokenEpoch ? `${deps.group}@${deps.tokenEpoch}` : deps.group;
   const partitions = new Map<string, PartitionState>();
-  const stats: WriterStats = { batches: 0, rowsInserted: 0, scoresInserted: 0, duplicatesSkipped: 0, dlqRows: 0 };
+  const stats: WriterStats = { batches: 0, rowsInserted: 0, scoresInserted: 0, duplicatesSkipped: 0, dlqRows: 0, warmups: 0 };
   const recent = new RecentIds(deps.dedupWindow);
   const traces = traceSink(deps.store, deps.registry, recent);
   const scores = deps.topics.scores ? scoreSink(deps.store, deps.registry) : null;
@@ -331,10 +333,45 @@ export function createWriter(deps: WriterDeps): Writer {
     stats.dlqRows += rows.length;
   }
 
+  /**
+   * After a rebalance gave this writer partitions another member held, its recent-ids
+   * memory lacks what that member stored: a client's resend of an event the other member
+   * took (the first attempt was answered 503 but landed) would be counted twice in the
+   * rollups. So the memory is warmed again from `traces`, like at start, before the first
+   * batch of the new assignment (kafkajs reports the assignment before fetching for it).
+   */
+  let held: Set<number> | null = null;
+  let rewarmPending = false;
+  let rewarming: Promise<void> | null = null;
+  function onAssigned(assignment: { topic: string; partitions: number[] }[]): void {
+    const now = new Set(assignment.find((a) => a.topic === deps.topics.enriched)?.partitions ?? []);
+    const gained = held === null ? [] : [...now].filter((p) => !held!.has(p));
+    held = now; // the first assignment follows the warm-up in start()
+    if (gained.length > 0 && deps.dedupWindow > 0 && deps.dedupWarmMinutes > 0) {
+      rewarmPending = true;
+      log.info({ gained, partitions: [...now] }, 'gained partitions in a rebalance; remembering what the group stored recently before writing');
+    }
+  }
+  async function afterRebalance(): Promise<void> {
+    if (rewarmPending) {
+      rewarmPending = false;
+      rewarming = warmRecentIds()
+        .catch((err: unknown) => {
+          rewarmPending = true; // the batch is redelivered and tries again
+          throw err;
+        })
+        .finally(() => {
+          rewarming = null;
+        });
+    }
+    if (rewarming) await rewarming;
+  }
+
   async function onBatch(batch: Batch): Promise<void> {
     if (batch.messages.length === 0) return;
     if (batch.topic === deps.topics.dlq) return writeDeadLetters(batch);
     const sink = scores !== null && batch.topic === deps.topics.scores ? scores : traces;
+    if (sink === traces) await afterRebalance();
     const group = groupOf(sink);
     group.enter();
     try {
@@ -352,6 +389,7 @@ export function createWriter(deps: WriterDeps): Writer {
       limit: deps.dedupWindow,
     });
     for (let i = rows.length - 1; i >= 0; i--) recent.add(rows[i].trace_id);
+    stats.warmups++;
     log.info({ ids: recent.size, minutes: deps.dedupWarmMinutes }, 'remembered recently stored trace_ids');
   }
 
@@ -362,6 +400,7 @@ export function createWriter(deps: WriterDeps): Writer {
         topics,
         group: deps.group,
         onBatch,
+        onAssigned,
         maxBatchSize: deps.batchSize,
         maxWaitMs: deps.maxDelayMs,
       });

@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ServiceProcess } from '../helpers/service-process.ts';
+import { eventually, type ServiceProcess } from '../helpers/service-process.ts';
 import { kafkaRepeats, sleep, startPipeline, TraceClient, verifyExactlyOnce, waitCaughtUp, type Pipeline } from './kafka-faults-harness.ts';
 
 /**
@@ -64,11 +64,38 @@ after(async () => {
   await p?.teardown();
 });
 
+/**
+ * A client's resend across a rebalance (issue 16): events stored while two writers share
+ * the partitions are sent again, as new messages with the same trace_ids (a client that
+ * never saw its 2xx), after the second writer left and the first took over its
+ * partitions. The first writer never stored those events itself; it knows them only by
+ * warming its recent-ids memory again after the rebalance. Without that, the rollups
+ * count each resent event of the second writer's partitions twice.
+ */
+const RESENT = 'rebalance-resend';
+const resendBody = JSON.stringify({
+  traces: Array.from({ length: 90 }, (_, i) => ({
+    trace_id: `resend-${i}`,
+    timestamp: new Date(Date.now() - 120_000 - i * 1000).toISOString(),
+    model: 'gpt-4o-mini',
+    feature: RESENT,
+    input_tokens: 1000 + i,
+    output_tokens: 100,
+    latency_ms: 300,
+  })),
+});
+async function sendResendBatch(): Promise<void> {
+  const res = await fetch(`${p.ingestUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: resendBody });
+  assert.equal(res.status, 202, await res.text());
+}
+
 test('a second writer joins the group under load, then leaves with SIGTERM', async () => {
   const { writer: second, joinMs } = await joinSettledWriter();
   figures.writer2_join_ms = joinMs;
   // Load while two members share the partitions.
   await client.waitForMoreAcks(100, 90_000);
+  await sendResendBatch(); // first copies, split between the two writers
+  await eventually(() => p.sql(`SELECT uniqExact(trace_id) AS u FROM traces WHERE feature = '${RESENT}'`), (r) => Number(r[0]?.u) === 90, 120_000, '90 first copies in traces');
   await waitCaughtUp(p, client, 120_000);
   const leaveAt = Date.now();
   const exit = await second.stop('SIGTERM');
@@ -82,7 +109,17 @@ test('a second writer joins the group under load, then leaves with SIGTERM', asy
     const tail = second.logs.slice(lastIndex(second, JOIN_REQUEST));
     assert.ok(!tail.some((l) => JOINED.test(l)), `writer 2 exit ${JSON.stringify(exit)} outside a rejoin:\n${second.logs.slice(-10).join('\n')}`);
   }
+  const first = p.services.find((s) => s.name === 'writer')!;
+  await first.waitForLog(/gained partitions in a rebalance/, 120_000);
+  await sendResendBatch(); // the resends, all to the first writer now
   await client.waitForMoreAcks(100, 90_000);
+  await waitCaughtUp(p, client, 120_000); // later events on every partition are stored: the resends were read
+  const [r] = await p.sql(
+    `SELECT (SELECT sum(requests) FROM traces_1m WHERE feature = '${RESENT}') AS m, (SELECT sum(requests) FROM traces_1h WHERE feature = '${RESENT}') AS h, (SELECT uniqExact(trace_id) FROM traces WHERE feature = '${RESENT}') AS u`,
+  );
+  figures.resent_across_rebalance = 90;
+  figures.resent_counted_1m = Number(r.m);
+  assert.deepEqual([Number(r.u), Number(r.m), Number(r.h)], [90, 90, 90], 'each resent event counted once in traces, traces_1m and traces_1h');
 });
 
 test('a third writer joins under load, then is SIGKILLed', async () => {

@@ -70,6 +70,12 @@ export interface SubscribeOptions {
   maxBacklog?: number;
   /** Called with the number of messages skipped past `maxBacklog`. */
   onShed?: (count: number) => void;
+  /**
+   * Kafka: called with this member's partitions each time the group assigns them (after
+   * every join: at start and after each rebalance), before any batch of the new
+   * assignment is delivered. The in-process bus has one member per group and never calls it.
+   */
+  onAssigned?: (assignment: { topic: string; partitions: number[] }[]) => void;
 }
 
 export interface Subscription {

@@ -170,8 +170,10 @@ export async function startSubscription(kafka: Kafka, opts: SubscribeOptions, tu
     }, restartDelay);
     restartDelay = Math.min(restartDelay * 2, tuning.maxRetryDelayMs);
   });
-  consumer.on(consumer.events.GROUP_JOIN, () => {
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     restartDelay = tuning.retryDelayMs;
+    // kafkajs emits this synchronously once SyncGroup returned, before it fetches for the new assignment.
+    opts.onAssigned?.(Object.entries(payload.memberAssignment).map(([topic, partitions]) => ({ topic, partitions: [...partitions].sort((a, b) => a - b) })));
   });
 
   try {
