@@ -1,28 +1,35 @@
 /**
- * The soak's samples and what they say: one row per sample (minute), the flatness of RSS
- * and open file descriptors (mean over the last 10 minutes within 10 % of minutes 5–10),
- * and the bound on active parts. Pure, so the rules are unit-tested.
+ * The soak's samples and what they say: one row per sample (minute) with each process's
+ * RSS, open file descriptors and event-loop delay; the flatness of RSS and FDs per process
+ * (mean over the last 10 minutes within 10 % of minutes 5–10); the bound on active parts.
+ * Pure, so the rules are unit-tested.
  */
+export interface ProcessSample {
+  pid: number;
+  rss_mib: number;
+  fds: number;
+  /** Event-loop delay over the process's last complete minute (or the filling one after a restart); null where it has no /healthz. */
+  loop_p99_ms: number | null;
+  loop_max_ms: number | null;
+}
+
 export interface SoakSample {
   /** Seconds since traffic started. */
   t_s: number;
-  /** Pid sampled, or null while the pipeline was restarting. */
-  pid: number | null;
-  rss_mib: number | null;
-  fds: number | null;
-  /** Event-loop delay over the pipeline's last complete minute (or the filling one after a restart). */
-  loop_p99_ms: number | null;
-  loop_max_ms: number | null;
-  /** Active parts per table (traces, traces_1m, …), summed over partitions. */
+  /** Per process name; null while that process was down (killed, restarting). */
+  procs: Record<string, ProcessSample | null>;
+  /** Active parts per table (traces, traces_1m, …), summed over partitions; {} while the engine was down. */
   parts: Record<string, number>;
   /** Events acknowledged (202) so far and the 503s / connection errors the clients saw. */
   acknowledged: number;
   unavailable: number;
   network_errors: number;
-  kills: number;
+  /** Faults so far: SIGKILLs, and in distributed mode broker outages. */
+  faults: number;
 }
 
 export interface Flatness {
+  process: string;
   metric: 'rss_mib' | 'fds';
   /** Mean over minutes 5–10 and over the last 10 minutes, or null when the run is too short. */
   early: number | null;
@@ -38,16 +45,21 @@ export const PARTS_BOUND = 300;
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
 
 /** Needs 15 minutes of samples (minutes 5–10 and a last 10 that starts after minute 5). */
-export function flatness(samples: readonly SoakSample[], metric: Flatness['metric']): Flatness {
+export function flatness(samples: readonly SoakSample[], process: string, metric: Flatness['metric']): Flatness {
   const end = samples.length ? samples[samples.length - 1].t_s : 0;
-  if (end < 15 * 60) return { metric, early: null, late: null, ratio: null, met: null };
+  if (end < 15 * 60) return { process, metric, early: null, late: null, ratio: null, met: null };
   const values = (from: number, to: number) =>
-    samples.filter((s) => s.t_s >= from && s.t_s <= to && s[metric] !== null).map((s) => s[metric] as number);
+    samples.filter((s) => s.t_s >= from && s.t_s <= to && s.procs[process]).map((s) => s.procs[process]![metric]);
   const early = mean(values(5 * 60, 10 * 60));
   const late = mean(values(end - 10 * 60, end));
-  if (early === null || late === null || early === 0) return { metric, early, late, ratio: null, met: null };
+  if (early === null || late === null || early === 0) return { process, metric, early, late, ratio: null, met: null };
   const ratio = late / early;
-  return { metric, early: round1(early), late: round1(late), ratio: Math.round(ratio * 1000) / 1000, met: Math.abs(ratio - 1) <= FLAT_TOLERANCE };
+  return { process, metric, early: round1(early), late: round1(late), ratio: Math.round(ratio * 1000) / 1000, met: Math.abs(ratio - 1) <= FLAT_TOLERANCE };
+}
+
+/** Every process seen in any sample, in the order first seen. */
+export function processNames(samples: readonly SoakSample[]): string[] {
+  return [...new Set(samples.flatMap((s) => Object.keys(s.procs)))];
 }
 
 export function maxParts(samples: readonly SoakSample[]): { table: string; parts: number } {
@@ -58,18 +70,23 @@ export function maxParts(samples: readonly SoakSample[]): { table: string; parts
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
-/** The samples as a markdown table (RELIABILITY.md takes it as printed). */
+/**
+ * The samples as a markdown table (RELIABILITY.md takes it as printed): per process one
+ * cell "RSS MiB / FDs / loop p99 ms", a dash while it was down.
+ */
 export function sampleTable(samples: readonly SoakSample[], tables: readonly string[]): string {
-  const cell = (v: number | null) => (v === null ? '–' : v.toLocaleString('en-US'));
-  const head = ['min', 'acknowledged', 'kills', 'RSS MiB', 'FDs', 'loop p99 / max ms', ...tables.map((t) => `parts ${t}`)];
+  const cell = (v: number | null | undefined) => (v === null || v === undefined ? '–' : v.toLocaleString('en-US'));
+  const names = processNames(samples);
+  const head = ['min', 'acknowledged', 'faults', ...names.map((n) => `${n} RSS MiB / FDs / loop p99 ms`), ...tables.map((t) => `parts ${t}`)];
   const rows = samples.map((s) => [
     (s.t_s / 60).toFixed(1),
     cell(s.acknowledged),
-    String(s.kills),
-    cell(s.rss_mib),
-    cell(s.fds),
-    s.loop_p99_ms === null ? '– (restarting)' : `${s.loop_p99_ms} / ${s.loop_max_ms}`,
-    ...tables.map((t) => cell(s.parts[t] ?? null)),
+    String(s.faults),
+    ...names.map((n) => {
+      const p = s.procs[n];
+      return p ? `${cell(p.rss_mib)} / ${cell(p.fds)} / ${cell(p.loop_p99_ms)}` : '– (down)';
+    }),
+    ...tables.map((t) => cell(s.parts[t])),
   ]);
   return [head, head.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
 }
