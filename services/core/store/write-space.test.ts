@@ -42,6 +42,17 @@ describe('write space', () => {
     assert.equal(space.outOfSpace(), null);
   });
 
+  it('a small insert into another table that fits does not end it; the failed table going through does', async () => {
+    let t = 0;
+    const { store, space } = watchWriteSpace(storeFailingWith([full, null, null]), { now: () => t });
+    await assert.rejects(store.insert('traces', [{}]));
+    t = 500;
+    await store.insert('anomaly_progress', [{}]); // a 1-row part found room
+    assert.deepEqual(space.outOfSpace(), { since: 0, message: full.message }, 'still full for traces');
+    await store.insert('traces', [{}]);
+    assert.equal(space.outOfSpace(), null);
+  });
+
   it('a spell ends by itself holdMs after its last failure (nobody may retry that insert)', async () => {
     let t = 0;
     const { store, space } = watchWriteSpace(storeFailingWith([full]), { now: () => t, holdMs: 15_000 });

@@ -6,8 +6,10 @@ import type { Store } from './store.ts';
  * answers NOT_ENOUGH_SPACE (243) when it cannot reserve room for a part, and a write that
  * hits the full disk fails with ENOSPC ("No space left on device"). The embedded pipeline
  * watches its own store so ingest can refuse at once, with a reason, instead of making
- * every client wait out the acknowledgement timeout. The next insert that succeeds (the
- * writer retries its batch until one does) clears it; so does `holdMs` without another
+ * every client wait out the acknowledgement timeout. The next insert into a table that
+ * failed, once it succeeds (the writer retries its batch until one does), clears it — a
+ * small insert elsewhere (an alert, a progress row) can fit where a `traces` part does
+ * not, so it says nothing of the room a batch needs; `holdMs` without another
  * failure, so a spell never outlives the failures that showed it (the insert that failed
  * may have been one nobody retries; the requests let in then find out again).
  */
@@ -38,6 +40,7 @@ export function watchWriteSpace(store: Store, options: { now?: () => number; hol
   const holdMs = options.holdMs ?? 15_000;
   let spell: OutOfSpace | null = null;
   let lastFailureAt = 0;
+  const failing = new Set<string>();
   const watched: Store = {
     async insert(table, rows, options) {
       try {
@@ -45,11 +48,12 @@ export function watchWriteSpace(store: Store, options: { now?: () => number; hol
       } catch (err) {
         if (isOutOfSpace(err)) {
           lastFailureAt = now();
+          failing.add(table);
           spell ??= { since: lastFailureAt, message: (err as Error).message };
         }
         throw err;
       }
-      spell = null;
+      if (failing.delete(table) && failing.size === 0) spell = null;
     },
     query: (sql, params) => store.query(sql, params),
     queryJsonLines: (sql, params) => store.queryJsonLines(sql, params),
@@ -58,7 +62,10 @@ export function watchWriteSpace(store: Store, options: { now?: () => number; hol
     close: () => store.close(),
   };
   const outOfSpace = () => {
-    if (spell && now() - lastFailureAt > holdMs) spell = null;
+    if (spell && now() - lastFailureAt > holdMs) {
+      spell = null;
+      failing.clear();
+    }
     return spell;
   };
   return { store: watched, space: { outOfSpace } };
