@@ -57,6 +57,30 @@ describe('alert outbox on a full disk', () => {
     again.close();
   });
 
+  it('opens on a full disk (its compaction at open fails and is retried later, not on every write)', () => {
+    const dir = join(fs.path, 'outbox');
+    const o = openOutbox(dir, { compactAfterRecords: 1000 });
+    o.add([{ id: 'a:slack', receiver: 'slack', body: big(200 * 1024) }]);
+    o.close();
+
+    fs.fill();
+    const failures: string[] = [];
+    const full = openOutbox(dir, { compactAfterRecords: 1000, onCompactionError: (e) => failures.push(e.message) });
+    assert.deepEqual(full.pending().map((i) => i.id), ['a:slack'], 'the journal was read');
+    assert.equal(full.stats().compaction_failures, 1);
+    assert.match(failures[0], /ENOSPC|no space/i);
+    full.markDelivered('a:slack', 200); // a small record: fits the last page
+    assert.equal(full.stats().compaction_failures, 1, 'no rewrite at the first write after a failure (the next try waits for 2 records)');
+
+    fs.release();
+    full.compact();
+    assert.equal(full.stats().journal_records, 0);
+    full.close();
+    const again = openOutbox(dir);
+    assert.equal(again.get('a:slack')?.state, 'delivered');
+    again.close();
+  });
+
   describe('notifier and deliverer', () => {
     let slack: SlackReceiver;
     let notifiers: Notifier[];

@@ -75,7 +75,11 @@ export function createNotifier(options: NotifierOptions): Notifier {
   const receivers = resolveReceivers(file.receivers, options.env);
   const router = createRouter(file.routes, file.receivers);
   const queryApiUrl = file.query_api_url;
-  const outbox = openOutbox(options.outboxDir, { ...options.outbox, now: options.now });
+  const outbox = openOutbox(options.outboxDir, {
+    ...options.outbox,
+    now: options.now,
+    onCompactionError: (err) => log.warn({ err: err.message, dir: options.outboxDir }, 'alert outbox: compaction failed (disk full?); the journal keeps every record, compaction is retried'),
+  });
   const deliverer = createDeliverer({ ...options.deliverer, outbox, receivers, fetch: options.fetch, now: options.now, log: log.child({ component: 'alert-deliverer' }) });
   const digestReceivers = new Set(options.file.digest?.receivers ?? []);
 

@@ -73,6 +73,8 @@ const serialise = (records: readonly JournalRecord[]) => records.map((r) => `${J
 /** An open journal file in append mode. */
 export class JournalWriter {
   private fd: number;
+  /** Where a torn append began when cutting it back failed too; cut at the next append. */
+  private tornFrom: number | null = null;
   constructor(private readonly path: string) {
     this.fd = openSync(path, 'a');
   }
@@ -85,17 +87,28 @@ export class JournalWriter {
    */
   append(records: readonly JournalRecord[]): void {
     if (records.length === 0) return;
-    const buf = Buffer.from(serialise(records), 'utf8');
+    if (this.tornFrom !== null) {
+      try {
+        ftruncateSync(this.fd, this.tornFrom);
+        this.tornFrom = null;
+      } catch {
+        // still cannot cut back: the record below starts on a line of its own
+      }
+    }
+    // After a torn write that could not be cut back, a newline ends the torn line so it
+    // cannot swallow this record (replay skips it; the next compaction drops it).
+    const buf = Buffer.from((this.tornFrom !== null ? '\n' : '') + serialise(records), 'utf8');
     const size = fstatSync(this.fd).size;
     try {
       let off = 0;
       while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
       fsyncSync(this.fd);
+      this.tornFrom = null;
     } catch (err) {
       try {
         ftruncateSync(this.fd, size);
       } catch {
-        // Cannot cut back: the torn line is skipped on replay (and dropped by the next compaction).
+        this.tornFrom ??= size;
       }
       throw err;
     }
@@ -122,8 +135,10 @@ export class JournalWriter {
     closeSync(fd);
     renameSync(tmp, this.path);
     fsyncDir(dir);
+    const fresh = openSync(this.path, 'a'); // before closing the old one: a failed open leaves a usable descriptor
     closeSync(this.fd);
-    this.fd = openSync(this.path, 'a');
+    this.fd = fresh;
+    this.tornFrom = null;
   }
 
   close(): void {

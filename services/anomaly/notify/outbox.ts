@@ -78,6 +78,8 @@ export interface OutboxOptions {
   retainDoneMs?: number;
   /** And at most this many of them, newest kept. Default 50 000. */
   maxDone?: number;
+  /** Told when a compaction failed (it is retried later; the records are safe in the journal). */
+  onCompactionError?: (err: Error) => void;
 }
 
 /**
@@ -110,6 +112,9 @@ export function openOutbox(dir: string, options: OutboxOptions = {}): Outbox {
   let sinceCompaction = 0;
   let compactions = 0;
   let compactionFailures = 0;
+  /** After failed compactions the next waits for 2, 4, 8 … more records (up to compactAfter): a full disk is not rewritten at every write. */
+  let retryAfter = compactAfter;
+  let failedInARow = 0;
   let closed = false;
 
   function write(records: JournalRecord[]): void {
@@ -117,13 +122,20 @@ export function openOutbox(dir: string, options: OutboxOptions = {}): Outbox {
     writer.append(records);
     for (const r of records) applyRecord(items, r);
     sinceCompaction += records.length;
-    if (sinceCompaction >= compactAfter) {
-      // The records are stored; a compaction that fails (disk full) is tried again at the next write.
-      try {
-        compact();
-      } catch {
-        compactionFailures++;
-      }
+    if (sinceCompaction >= retryAfter) tryCompact();
+  }
+
+  /** The records are stored either way; a compaction that fails (disk full) is tried again later. */
+  function tryCompact(): void {
+    try {
+      compact();
+      retryAfter = compactAfter;
+      failedInARow = 0;
+    } catch (err) {
+      compactionFailures++;
+      failedInARow++;
+      retryAfter = sinceCompaction + Math.min(compactAfter, 2 ** failedInARow);
+      options.onCompactionError?.(err as Error);
     }
   }
 
@@ -137,14 +149,10 @@ export function openOutbox(dir: string, options: OutboxOptions = {}): Outbox {
 
   const copy = (i: OutboxItem): OutboxItem => ({ ...i });
 
-  try {
-    compact();
-    compactions = 0;
-  } catch (err) {
-    writer.close();
-    releaseLock(root);
-    throw err;
-  }
+  // At open: a disk too full to rewrite the journal does not stop the outbox from
+  // opening (its records were read; appends may still fit), it compacts later.
+  tryCompact();
+  compactions = 0;
 
   return {
     dir: root,
