@@ -17,6 +17,9 @@ const GEN_AI_OPERATION: Record<string, SpanKind> = {
   execute_tool: 'tool',
   retrieval: 'retrieval',
   retrieve: 'retrieval',
+  search_memory: 'retrieval',
+  invoke_workflow: 'workflow',
+  plan: 'agent',
 };
 
 /** OpenInference, `openinference.span.kind`. */
@@ -28,6 +31,7 @@ const OPENINFERENCE: Record<string, SpanKind> = {
   RETRIEVER: 'retrieval',
   RERANKER: 'retrieval',
   CHAIN: 'workflow',
+  PROMPT: 'other',
   GUARDRAIL: 'other',
   EVALUATOR: 'other',
   UNKNOWN: 'other',

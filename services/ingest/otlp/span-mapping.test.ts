@@ -149,7 +149,7 @@ describe('OTLP span → trace event', () => {
     );
     const e = m.event;
     assert.equal(m.span_kind, 'llm');
-    assert.deepEqual([e.model, e.input_tokens, e.output_tokens, e.feature], ['gpt-4.1-2025-04-14', 40, 8, 'ticket-triage']);
+    assert.deepEqual([e.model, e.provider, e.input_tokens, e.output_tokens, e.feature, e.finish_reason], ['gpt-4.1-2025-04-14', 'openai', 40, 8, 'ticket-triage', 'stop']);
     assert.deepEqual(JSON.parse(e.input as string), [
       { role: 'system', content: 'You triage tickets.' },
       { role: 'user', content: 'My card was charged twice.' },
@@ -176,11 +176,71 @@ describe('OTLP span → trace event', () => {
     assert.equal(ttft.time_to_first_token_ms, 250, 'from the first-chunk event');
   });
 
+  it('what real instrumentations also send: OpenLLMetry finish reason and association properties, Vercel usage details, OpenInference embeddings, Langfuse attributes', () => {
+    const tl = mapSpan(
+      span({
+        'llm.request.type': 'chat',
+        'gen_ai.system': 'Anthropic',
+        'gen_ai.request.model': 'claude-haiku-4-5',
+        'gen_ai.usage.input_tokens': 10,
+        'gen_ai.usage.reasoning_tokens': 4,
+        'gen_ai.completion.0.finish_reason': 'end_turn',
+        'traceloop.association.properties.user_id': 'u-1',
+        'traceloop.association.properties.chat_id': 'chat-9',
+        'traceloop.entity.input': '{"q":1}',
+      }),
+    ).event;
+    assert.deepEqual([tl.provider, tl.finish_reason, tl.reasoning_tokens, tl.user_id, tl.session_id, tl.input], ['anthropic', 'end_turn', 4, 'u-1', 'chat-9', '{"q":1}']);
+
+    const v = mapSpan(
+      span({
+        'gen_ai.system': 'openai.chat',
+        'gen_ai.request.model': 'gpt-4o',
+        'gen_ai.usage.input_tokens': 3000,
+        'gen_ai.usage.output_tokens': 200,
+        'ai.usage.inputTokens': 3000,
+        'ai.usage.inputTokenDetails.cacheReadTokens': 2048,
+        'ai.usage.reasoningTokens': 64,
+        'ai.telemetry.metadata.sessionId': 'thread-3',
+        'ai.telemetry.metadata.userId': 'v-user',
+      }),
+    );
+    assert.deepEqual([v.event.provider, v.event.cached_input_tokens, v.event.reasoning_tokens, v.event.session_id, v.event.user_id], ['openai', 2048, 64, 'thread-3', 'v-user']);
+    assert.equal((v.event.metadata as Record<string, string>)['ai.usage.inputTokens'], undefined, 'the SDK repeating gen_ai.usage is not kept twice');
+
+    const emb = mapSpan(span({ 'openinference.span.kind': 'EMBEDDING', 'embedding.model_name': 'text-embedding-3-small', 'llm.token_count.prompt': 12, 'llm.finish_reason': 'stop' }));
+    assert.deepEqual([emb.span_kind, emb.event.model, emb.event.finish_reason], ['embedding', 'text-embedding-3-small', 'stop']);
+
+    const lf = mapSpan(
+      span({
+        'langfuse.observation.model.name': 'gpt-4o-mini',
+        'langfuse.observation.usage_details': JSON.stringify({ input: 70, output: 7 }),
+        'langfuse.observation.cost_details': JSON.stringify({ total: 0.0001 }),
+        'langfuse.observation.prompt.version': '5',
+        'langfuse.environment': 'canary',
+        'langfuse.observation.completion_start_time': new Date(Number(START / 1_000_000n) + 180).toISOString(),
+        'langfuse.session.id': 'lf-s',
+        'langfuse.user.id': 'lf-u',
+      }),
+    ).event;
+    assert.deepEqual(
+      [lf.model, lf.input_tokens, lf.output_tokens, lf.cost_usd, lf.prompt_version, lf.environment, lf.time_to_first_token_ms, lf.session_id, lf.user_id],
+      ['gpt-4o-mini', 70, 7, 0.0001, '5', 'canary', 180, 'lf-s', 'lf-u'],
+    );
+  });
+
+  it("OpenLIT's time to first token is trusted only on a streamed call (it is the whole latency otherwise)", () => {
+    const base = { 'gen_ai.request.model': 'llama3', 'gen_ai.usage.input_tokens': 5, 'gen_ai.server.time_to_first_token': 1.234 };
+    assert.equal(mapSpan(span(base)).event.time_to_first_token_ms, null);
+    assert.equal(mapSpan(span({ ...base, 'gen_ai.request.is_stream': true })).event.time_to_first_token_ms, 1234);
+    assert.equal(mapSpan(span({ ...base, 'gen_ai.response.time_to_first_chunk': 0.5 })).event.time_to_first_token_ms, 500, 'the convention attribute (seconds)');
+  });
+
   it('span kinds from gen_ai.operation.name, and a span no convention names', () => {
     const kinds = Object.fromEntries(
-      ['chat', 'text_completion', 'generate_content', 'embeddings', 'invoke_agent', 'create_agent', 'execute_tool'].map((op) => [op, mapSpan(span({ 'gen_ai.operation.name': op })).span_kind]),
+      ['chat', 'text_completion', 'generate_content', 'embeddings', 'invoke_agent', 'create_agent', 'execute_tool', 'invoke_workflow'].map((op) => [op, mapSpan(span({ 'gen_ai.operation.name': op })).span_kind]),
     );
-    assert.deepEqual(kinds, { chat: 'llm', text_completion: 'llm', generate_content: 'llm', embeddings: 'embedding', invoke_agent: 'agent', create_agent: 'agent', execute_tool: 'tool' });
+    assert.deepEqual(kinds, { chat: 'llm', text_completion: 'llm', generate_content: 'llm', embeddings: 'embedding', invoke_agent: 'agent', create_agent: 'agent', execute_tool: 'tool', invoke_workflow: 'workflow' });
     assert.equal(mapSpan(span({ 'gen_ai.request.model': 'gpt-4o', 'gen_ai.usage.input_tokens': 3 })).span_kind, 'llm', 'a model and usage: an LLM call');
     const db = mapSpan(span({ 'db.system': 'postgresql' }, { name: 'SELECT orders' }));
     assert.equal(db.span_kind, 'other');

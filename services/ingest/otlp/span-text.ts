@@ -42,7 +42,7 @@ function fromEvent(events: OtlpSpanEvent[], name: string, attribute: string): st
 export function spanText(attrs: AttributeReader, events: OtlpSpanEvent[]): SpanText {
   const messagesIn = attrs.any('gen_ai.input.messages');
   const system = attrs.any('gen_ai.system_instructions');
-  let input: string | undefined = messagesIn !== undefined ? asText(messagesIn) : attrs.text('input.value', 'gen_ai.prompt');
+  let input: string | undefined = messagesIn !== undefined ? asText(messagesIn) : attrs.text('input.value', 'gen_ai.prompt', 'traceloop.entity.input');
   if (input === undefined) {
     const items = indexed(attrs, 'llm.input_messages.') ?? indexed(attrs, 'gen_ai.prompt.');
     if (items) input = JSON.stringify(items);
@@ -51,7 +51,7 @@ export function spanText(attrs: AttributeReader, events: OtlpSpanEvent[]): SpanT
   if (system !== undefined) input = JSON.stringify({ system_instructions: system, messages: input === undefined ? null : tryJson(input) });
 
   const messagesOut = attrs.any('gen_ai.output.messages');
-  let output: string | undefined = messagesOut !== undefined ? asText(messagesOut) : attrs.text('output.value', 'gen_ai.completion');
+  let output: string | undefined = messagesOut !== undefined ? asText(messagesOut) : attrs.text('output.value', 'gen_ai.completion', 'traceloop.entity.output');
   if (output === undefined) {
     const items = indexed(attrs, 'llm.output_messages.') ?? indexed(attrs, 'gen_ai.completion.');
     if (items) output = JSON.stringify(items);
@@ -62,8 +62,13 @@ export function spanText(attrs: AttributeReader, events: OtlpSpanEvent[]): SpanT
   return {
     input: input ?? null,
     output: output ?? null,
-    system_prompt_hash: system === undefined ? null : `sha256:${createHash('sha256').update(asText(system)).digest('hex').slice(0, 32)}`,
+    system_prompt_hash: system === undefined ? null : `sha256:${createHash('sha256').update(canonical(system)).digest('hex').slice(0, 32)}`,
   };
+}
+
+/** The same instructions hash the same whether sent structured or as a JSON string. */
+function canonical(v: AttributeValue): string {
+  return typeof v === 'string' ? JSON.stringify(tryJson(v)) : JSON.stringify(v);
 }
 
 function tryJson(text: string): unknown {
