@@ -339,30 +339,38 @@ export function createWriter(deps: WriterDeps): Writer {
    * took (the first attempt was answered 503 but landed) would be counted twice in the
    * rollups. So the memory is warmed again from `traces`, like at start, before the first
    * batch of the new assignment (kafkajs reports the assignment before fetching for it).
+   * "Gained" counts against what this member held as the same member: the first join
+   * gains everything (another member may have stored on those partitions since the
+   * warm-up in start()), and so does a join under a new member id (this member was
+   * evicted, and someone else may have held its partitions meanwhile).
    */
-  let held: Set<number> | null = null;
+  let held = new Set<number>();
+  let heldAs: string | undefined;
   let rewarmPending = false;
   let rewarming: Promise<void> | null = null;
-  function onAssigned(assignment: { topic: string; partitions: number[] }[]): void {
+  function onAssigned(assignment: { topic: string; partitions: number[] }[], memberId?: string): void {
     const now = new Set(assignment.find((a) => a.topic === deps.topics.enriched)?.partitions ?? []);
-    const gained = held === null ? [] : [...now].filter((p) => !held!.has(p));
-    held = now; // the first assignment follows the warm-up in start()
+    const before = memberId !== undefined && memberId === heldAs ? held : new Set<number>();
+    const gained = [...now].filter((p) => !before.has(p));
+    held = now;
+    heldAs = memberId;
     if (gained.length > 0 && deps.dedupWindow > 0 && deps.dedupWarmMinutes > 0) {
       rewarmPending = true;
-      log.info({ gained, partitions: [...now] }, 'gained partitions in a rebalance; remembering what the group stored recently before writing');
+      log.info({ gained, partitions: [...now], memberId }, 'gained partitions in a rebalance; remembering what the group stored recently before writing');
     }
   }
   async function afterRebalance(): Promise<void> {
     if (rewarmPending) {
       rewarmPending = false;
-      rewarming = warmRecentIds()
+      const warming: Promise<void> = warmRecentIds()
         .catch((err: unknown) => {
           rewarmPending = true; // the batch is redelivered and tries again
           throw err;
         })
         .finally(() => {
-          rewarming = null;
+          if (rewarming === warming) rewarming = null;
         });
+      rewarming = warming;
     }
     if (rewarming) await rewarming;
   }

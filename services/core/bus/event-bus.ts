@@ -73,9 +73,10 @@ export interface SubscribeOptions {
   /**
    * Kafka: called with this member's partitions each time the group assigns them (after
    * every join: at start and after each rebalance), before any batch of the new
-   * assignment is delivered. The in-process bus has one member per group and never calls it.
+   * assignment is delivered, with the member id the group knows this member by. The
+   * in-process bus has one member per group and never calls it.
    */
-  onAssigned?: (assignment: { topic: string; partitions: number[] }[]) => void;
+  onAssigned?: (assignment: { topic: string; partitions: number[] }[], memberId: string) => void;
 }
 
 export interface Subscription {

@@ -173,7 +173,7 @@ export async function startSubscription(kafka: Kafka, opts: SubscribeOptions, tu
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     restartDelay = tuning.retryDelayMs;
     // kafkajs emits this synchronously once SyncGroup returned, before it fetches for the new assignment.
-    opts.onAssigned?.(Object.entries(payload.memberAssignment).map(([topic, partitions]) => ({ topic, partitions: [...partitions].sort((a, b) => a - b) })));
+    opts.onAssigned?.(Object.entries(payload.memberAssignment).map(([topic, partitions]) => ({ topic, partitions: [...partitions].sort((a, b) => a - b) })), payload.memberId);
   });
 
   try {
