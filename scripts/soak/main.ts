@@ -98,9 +98,17 @@ interface ModeResult {
 }
 
 async function soak(mode: SoakMode, o: SoakOptions): Promise<ModeResult> {
+  const target = mode === 'embedded' ? await embeddedTarget() : await distributedTarget();
+  try {
+    return await soakTarget(mode, o, target);
+  } finally {
+    await target.shutdown(); // also when a fault could not be undone: no process is left behind
+  }
+}
+
+async function soakTarget(mode: SoakMode, o: SoakOptions, target: SoakTarget & { readyMs: number }): Promise<ModeResult> {
   const rate = o.rate[mode];
   const rnd = prng(o.seed);
-  const target = mode === 'embedded' ? await embeddedTarget() : await distributedTarget();
   console.error(`soak ${mode}: ready in ${(target.readyMs / 1000).toFixed(1)} s; ${o.minutes} min at ${fmt(rate)} events/s from ${o.clients} clients, a fault every ${o.killMinS}–${o.killMaxS} s among ${target.victims.join(', ')}`);
   const t0 = Date.now();
   const endAt = t0 + o.minutes * 60_000;
@@ -109,6 +117,7 @@ async function soak(mode: SoakMode, o: SoakOptions): Promise<ModeResult> {
   const faults: string[] = [];
   const names = new Set<string>();
   let faulting: string | null = null;
+  let faultFailed: string | null = null;
 
   const faulter = (async () => {
     for (;;) {
@@ -117,7 +126,16 @@ async function soak(mode: SoakMode, o: SoakOptions): Promise<ModeResult> {
       await sleep(waitMs);
       faulting = target.victims[Math.floor(rnd() * target.victims.length)];
       const at = ((Date.now() - t0) / 60_000).toFixed(1);
-      const what = await target.fault(faulting, rnd);
+      let what: string;
+      try {
+        what = await target.fault(faulting, rnd);
+      } catch (err) {
+        // The victim did not come back: say so, stop faulting, let the run end and count.
+        faultFailed = `${faulting} did not come back: ${(err as Error).message.split('\n')[0]}`;
+        faults.push(`${at} min: ${faultFailed}`);
+        console.error(`soak ${mode}: ${faultFailed}`);
+        return;
+      }
       faults.push(`${at} min: ${what}`);
       console.error(`soak ${mode}: ${what}`);
       faulting = null;
@@ -190,7 +208,9 @@ async function soak(mode: SoakMode, o: SoakOptions): Promise<ModeResult> {
     cost_1h: totals.cost1h,
   };
   const exact = totals.rows === n && totals.uniq === n && totals.rollup1m === n && totals.rollup1h === n && [totals.cost, totals.cost1m, totals.cost1h].every((c) => c === expectedUsd);
-  const flat = processNames(samples).flatMap((p) => [flatness(samples, p, 'rss_mib'), flatness(samples, p, 'fds')]);
+  // Flatness is judged on the samples taken under traffic (the one after it stopped is only in the table).
+  const underTraffic = samples.slice(0, -1);
+  const flat = processNames(underTraffic).flatMap((p) => [flatness(underTraffic, p, 'rss_mib'), flatness(underTraffic, p, 'fds')]);
   const parts = maxParts(samples);
   const tables = [...new Set(samples.flatMap((s) => Object.keys(s.parts)))].filter((t) => t === 'traces' || /^traces_|^scores$/.test(t)).sort();
   const clients = traffic.clients.map((c) => c.stats);
@@ -206,8 +226,8 @@ async function soak(mode: SoakMode, o: SoakOptions): Promise<ModeResult> {
     console.log(`target ${f.process} ${f.metric === 'rss_mib' ? 'RSS' : 'FDs'} flat (last 10 min within 10 % of min 5–10): ${verdict(f.met)} (${f.early ?? '–'} → ${f.late ?? '–'}, ratio ${f.ratio ?? '–'})`);
   }
   console.log(`target active parts ≤ ${PARTS_BOUND} per table: ${parts.parts <= PARTS_BOUND ? 'met' : 'MISSED'} (most: ${parts.parts} in ${parts.table || '–'})`);
-  await target.shutdown();
-  const ok = exact && flat.every((f) => f.met !== false) && parts.parts <= PARTS_BOUND;
+  if (faultFailed) console.log(`target every fault undone: MISSED (${faultFailed})`);
+  const ok = exact && flat.every((f) => f.met !== false) && parts.parts <= PARTS_BOUND && faultFailed === null;
   return { mode, ok, samples, faults, counts, exact, flat, parts };
 }
 

@@ -51,7 +51,7 @@ export function flatness(samples: readonly SoakSample[], process: string, metric
   const values = (from: number, to: number) =>
     samples.filter((s) => s.t_s >= from && s.t_s <= to && s.procs[process]).map((s) => s.procs[process]![metric]);
   const early = mean(values(5 * 60, 10 * 60));
-  const late = mean(values(end - 10 * 60, end));
+  const late = mean(values(Math.max(end - 10 * 60, 10 * 60 + 1), end)); // never overlaps minutes 5–10
   if (early === null || late === null || early === 0) return { process, metric, early, late, ratio: null, met: null };
   const ratio = late / early;
   return { process, metric, early: round1(early), late: round1(late), ratio: Math.round(ratio * 1000) / 1000, met: Math.abs(ratio - 1) <= FLAT_TOLERANCE };
