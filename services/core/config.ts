@@ -61,6 +61,7 @@ export const configSchema = z.object({
   WRITER_DEDUP_WARM_MINUTES: int(60, 0, 7 * 24 * 60),
 
   INGEST_MAX_EVENTS: int(1_000, 1, 100_000),
+  INGEST_OTLP_MAX_SPANS: int(10_000, 1, 1_000_000),
   INGEST_MAX_BODY_BYTES: int(10 * 1024 * 1024, 1024),
   INGEST_PUBLISH_FORMAT: z.enum(['avro', 'json']).default('avro'),
   INGEST_ACK_TIMEOUT_MS: int(15_000, 100),

@@ -7,6 +7,7 @@ import type { WriteSpace } from '../core/store/write-space.ts';
 import { topicsOf } from '../core/wiring.ts';
 import { createAdmission, type Admission } from './admission.ts';
 import { registerFeedbackRoutes } from './feedback-routes.ts';
+import { registerOtlpRoutes } from './otlp/otlp-routes.ts';
 import { registerIngestRoutes } from './routes.ts';
 
 export interface IngestFactoryDeps {
@@ -19,7 +20,7 @@ export interface IngestFactoryDeps {
 }
 
 /**
- * Ingest as both entries run it: POST /v1/traces → llm.traces.raw and POST /v1/feedback
+ * Ingest as both entries run it: POST /v1/traces and POST /otlp/v1/traces (OTLP/HTTP) → llm.traces.raw, POST /v1/feedback
  * → llm.scores, mounted on an app the entry owns (its own in distributed mode, the one
  * shared with the query API in the all-in-one process).
  */
@@ -28,7 +29,7 @@ export function registerIngest(app: FastifyInstance, deps: IngestFactoryDeps): A
   const topics = topicsOf(c);
   // One bound for both routes: they fill the same bus and the same process.
   const admission = createAdmission({ maxPendingEvents: c.INGEST_MAX_PENDING_EVENTS, maxRequests: c.INGEST_MAX_CONCURRENT_REQUESTS });
-  registerIngestRoutes(app, {
+  const traces = {
     bus: deps.bus,
     registry: deps.registry,
     log: deps.log,
@@ -38,7 +39,9 @@ export function registerIngest(app: FastifyInstance, deps: IngestFactoryDeps): A
     ackTimeoutMs: c.INGEST_ACK_TIMEOUT_MS,
     admission,
     space: deps.space,
-  });
+  };
+  registerIngestRoutes(app, traces);
+  registerOtlpRoutes(app, { ...traces, maxSpans: c.INGEST_OTLP_MAX_SPANS });
   registerFeedbackRoutes(app, { bus: deps.bus, registry: deps.registry, log: deps.log, topic: topics.scores, ackTimeoutMs: c.INGEST_ACK_TIMEOUT_MS, maxItems: c.INGEST_MAX_EVENTS, admission, space: deps.space });
   return admission;
 }

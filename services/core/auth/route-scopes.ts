@@ -24,6 +24,7 @@ export const ROUTE_ACCESS: readonly Rule[] = [
   { methods: ['GET', 'HEAD'], path: '/readyz', access: 'open' },
   { methods: ['POST'], path: '/v1/traces', access: 'ingest' },
   { methods: ['POST'], path: '/v1/feedback', access: 'ingest' },
+  { methods: ['POST'], path: '/otlp/v1/traces', access: 'ingest' },
   { methods: ['GET', 'HEAD'], path: '/v1/metrics/*', access: 'query' },
   { methods: ['GET', 'HEAD'], path: '/v1/quality/*', access: 'query' },
   { methods: ['GET', 'HEAD'], path: '/v1/traces/*', access: 'query' },
