@@ -21,6 +21,11 @@ ALTER TABLE traces
     ADD COLUMN IF NOT EXISTS span_kind      LowCardinality(String) DEFAULT 'llm' AFTER parent_span_id,
     ADD COLUMN IF NOT EXISTS span_name      String DEFAULT '' AFTER span_kind;
 
+-- Sessions and users are looked up by id (GET /v1/sessions/:id): skip indexes, as on trace_id.
+ALTER TABLE traces
+    ADD INDEX IF NOT EXISTS session_id_bloom session_id TYPE bloom_filter(0.01) GRANULARITY 4,
+    ADD INDEX IF NOT EXISTS user_id_bloom    user_id    TYPE bloom_filter(0.01) GRANULARITY 4;
+
 DROP VIEW IF EXISTS traces_1m_mv;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS traces_1m_mv TO traces_1m AS

@@ -85,3 +85,24 @@ test('a resend of the whole run changes nothing; the same span ids in another tr
   );
   assert.deepEqual([Number(r.rows), Number(r.spans), Number(r.m)], [8, 8, 4]);
 });
+
+test('GET /v1/traces/:id returns the run as a tree with each subtree totals; GET /v1/sessions/:id lists its runs', async () => {
+  const res = await fetch(`${pipeline.apiUrl}/v1/traces/run-1`);
+  assert.equal(res.status, 200);
+  const body = await res.json();
+  assert.deepEqual([body.span_id, body.span_kind, body.trace.span_count, body.trace.truncated], ['a0', 'agent', 4, false], 'the root span first, then the run');
+  assert.equal(body.trace.totals.cost_usd, picoToUsdText(BigInt(runPico)));
+  assert.deepEqual([body.trace.totals.model_calls, body.trace.totals.errors, body.trace.totals.input_tokens, body.trace.totals.latency_ms], [2, 1, 4000, 4000]);
+  const [root] = body.spans;
+  assert.deepEqual(root.children.map((c: { span_id: string }) => c.span_id), ['l1', 't1', 'l2']);
+  assert.equal(root.children[0].subtree.cost_usd, picoToUsdText(BigInt(expectedCostPico('gpt-4o', { input_tokens: 1000, output_tokens: 200 }))));
+  assert.equal(root.subtree.cost_usd, body.trace.totals.cost_usd);
+
+  const s = await (await fetch(`${pipeline.apiUrl}/v1/sessions/sess-1`)).json();
+  assert.deepEqual(s.traces.map((t: { trace_id: string }) => t.trace_id), ['run-1', 'run-2']);
+  assert.deepEqual(s.users, ['user-1']);
+  assert.equal(s.totals.cost_usd, picoToUsdText(BigInt(2 * runPico)));
+  assert.deepEqual([s.totals.model_calls, s.totals.spans, s.traces[0].models], [4, 8, ['gpt-4o', 'gpt-4o-mini']]);
+  const missing = await fetch(`${pipeline.apiUrl}/v1/sessions/nope`);
+  assert.equal(missing.status, 404);
+});

@@ -28,6 +28,7 @@ export const ROUTE_ACCESS: readonly Rule[] = [
   { methods: ['GET', 'HEAD'], path: '/v1/metrics/*', access: 'query' },
   { methods: ['GET', 'HEAD'], path: '/v1/quality/*', access: 'query' },
   { methods: ['GET', 'HEAD'], path: '/v1/traces/*', access: 'query' },
+  { methods: ['GET', 'HEAD'], path: '/v1/sessions/*', access: 'query' },
   { methods: ['GET', 'HEAD'], path: '/v1/models/*', access: 'query' },
   { methods: ['GET', 'HEAD'], path: '/v1/alerts', access: 'query' },
   { methods: ['GET', 'HEAD'], path: '/v1/silences', access: 'query' },
