@@ -11,6 +11,7 @@ import type { Store } from '../core/store/store.ts';
 import { notFound, toHttpError } from './http-errors.ts';
 import { MAX_SESSION_TRACES, MAX_TRACE_SPANS, OPEN_RANGE, sessionTraces, traceById, unpricedModels } from './lookup-queries.ts';
 import { buildSpanTree, decimalToPico, picoToDecimal } from './span-tree.ts';
+import { buildBreakdownQuery, isBreakdown, resolveBreakdownRequest } from './breakdown.ts';
 import { buildMetricsQuery, METRICS, metricsQueryParams, type MetricsParams, type MetricsQuery } from './metrics-query.ts';
 import { parseWith, resolveMetricsRequest, resolveUnpricedRequest, sessionParamsSchema, traceParamsSchema } from './params.ts';
 import { registerAlertRoutes } from './alerts-routes.ts';
@@ -77,6 +78,32 @@ export function registerQueryRoutes(app: FastifyInstance, opts: QueryRoutesOptio
 
     for (const metric of METRICS) {
       scope.get(`/v1/metrics/${metric}`, async (req, reply) => {
+        const query = (req.query ?? {}) as Record<string, unknown>;
+        if (isBreakdown(query)) {
+          const b = resolveBreakdownRequest(metric, query);
+          return shared.send(reply, `${metric} breakdown ${JSON.stringify(b)}`, async () => {
+            const def = buildBreakdownQuery(metric, b, maxRows);
+            const started = performance.now();
+            const text = await store.queryJsonLines(def.query, def.params);
+            log.debug({ query: def.name, ms: Math.round(performance.now() - started) }, 'query ran');
+            const rows = text.split('\n').filter((line) => line !== '');
+            const cap = Math.min(b.limit, maxRows);
+            const truncated = rows.length > cap;
+            if (truncated) rows.length = cap;
+            const head = JSON.stringify({
+              from: new Date(b.fromMs).toISOString(),
+              to: new Date(b.toMs).toISOString(),
+              interval: 'none',
+              resolution: 'span',
+              group_by: b.groupBy,
+              filters: b.filters,
+              order: b.order,
+              limit: b.limit,
+              truncated,
+            });
+            return new JsonText(`${head.slice(0, -1)},"rows":[${rows.join(',')}]}`);
+          });
+        }
         const r = resolveMetricsRequest(req.query, limits);
         return shared.send(reply, `${metric} ${JSON.stringify(r)}`, async () => {
           const def = buildMetricsQuery(metric, r);

@@ -106,3 +106,35 @@ test('GET /v1/traces/:id returns the run as a tree with each subtree totals; GET
   const missing = await fetch(`${pipeline.apiUrl}/v1/sessions/nope`);
   assert.equal(missing.status, 404);
 });
+
+test('cost by user, session and metadata key, top-N by cost (raw spans: too many users for a rollup)', async () => {
+  const at = Date.now() - 5 * 60_000;
+  const call = (i: number, user: string, team: string, input: number) => ({
+    trace_id: `u-${i}`, timestamp: at + i, model: 'gpt-4o-mini', feature: 'by-user', user_id: user, session_id: `s-${user}`, input_tokens: input, output_tokens: 10, metadata: { team },
+  });
+  assert.equal(await post([call(1, 'ann', 'red', 5000), call(2, 'ann', 'red', 5000), call(3, 'ben', 'blue', 20000), call(4, 'cy', 'blue', 100)]), 202);
+  const pico = (input: number) => expectedCostPico('gpt-4o-mini', { input_tokens: input, output_tokens: 10 });
+  const get = async (q: string) => {
+    const res = await fetch(`${pipeline.apiUrl}/v1/metrics/cost?feature=by-user&${q}`);
+    return { status: res.status, body: await res.json() };
+  };
+  const top = await get('group_by=user_id&order=cost_desc&limit=2');
+  assert.equal(top.status, 200, JSON.stringify(top.body));
+  assert.deepEqual(
+    top.body.rows.map((r: { user_id: string; requests: number; cost_usd: string }) => [r.user_id, r.requests, r.cost_usd]),
+    [
+      ['ben', 1, picoToUsdText(BigInt(pico(20000)))],
+      ['ann', 2, picoToUsdText(BigInt(2 * pico(5000)))],
+    ],
+  );
+  assert.deepEqual([top.body.truncated, top.body.order, top.body.limit, top.body.resolution], [true, 'cost_desc', 2, 'span']);
+  const teams = await get('group_by=metadata.team&order=requests_desc');
+  assert.deepEqual(teams.body.rows.map((r: Record<string, unknown>) => [r['metadata.team'], r.requests]), [['blue', 2], ['red', 2]]);
+  const one = await get('user_id=cy&group_by=session_id');
+  assert.deepEqual(one.body.rows.map((r: { session_id: string; requests: number }) => [r.session_id, r.requests]), [['s-cy', 1]]);
+  const bad = await get('group_by=user_id&order=latency_p95_desc&limit=0&interval=hour');
+  assert.equal(bad.status, 400);
+  assert.deepEqual(bad.body.fields.map((f: { field: string }) => f.field).sort(), ['interval', 'limit', 'order']);
+  const inject = await get(`group_by=${encodeURIComponent("metadata.x'; DROP TABLE traces; --")}`);
+  assert.equal(inject.status, 400, 'a metadata key is a name, not SQL');
+});
