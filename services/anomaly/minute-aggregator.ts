@@ -111,9 +111,10 @@ export function createMinuteAggregator(options: { graceMs: number; recentTraces?
   return {
     addTrace(t) {
       const e = t.event;
-      recent.remember(e.trace_id, e.feature, e.model);
-      // An agent, tool or retrieval span calls no model: not a request of the series (its LLM children are).
+      // An agent, tool or retrieval span calls no model: not a request of the series (its
+      // LLM children are), and not what feedback on the trace is attributed to.
       if (!MODEL_CALL_KINDS.has(e.span_kind)) return;
+      recent.remember(e.trace_id, e.feature, e.model);
       const accs = accsFor(e.timestamp, e.feature, e.model);
       if (!accs) {
         counters.late_traces++;
