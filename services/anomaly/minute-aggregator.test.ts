@@ -36,6 +36,7 @@ describe('minute aggregator', () => {
     agg.addTrace(trace('b', T0 + 2_000, { status: 'error', latency_ms: 1000 }));
     agg.addTrace(trace('c', T0 + 3_000, { feature: 'search', model: 'claude' }, null));
     agg.addTrace(trace('d', T0 + MINUTE_MS + 5, { prompt_version: 'v2' }));
+    agg.addTrace(trace('a', T0 + 1_500, { span_id: 'root', span_kind: 'agent', model: '', status: 'error' }, null)); // calls no model: not a request
     assert.deepEqual(agg.closeReady(T0 + MINUTE_MS + 29_000), [], 'the minute is open until its grace has passed');
     const [first, ...rest] = agg.closeReady(T0 + MINUTE_MS + 30_000);
     assert.equal(rest.length, 0);
