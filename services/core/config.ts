@@ -124,6 +124,8 @@ export const configSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: int(15_000, 100),
   /** Consumer services (enricher, writer) serve /healthz and /readyz on this port when set. */
   HEALTH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** OTLP/gRPC trace export (TraceService/Export) on this port, beside HTTP /otlp/v1/traces; unset: off (4317 by convention). */
+  OTLP_GRPC_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** After turning not-ready, keep serving this long so load balancers notice before the listener closes. */
   SHUTDOWN_DRAIN_MS: int(0, 0, 60_000),
 

@@ -7,6 +7,8 @@ import type { WriteSpace } from '../core/store/write-space.ts';
 import { topicsOf } from '../core/wiring.ts';
 import { createAdmission, type Admission } from './admission.ts';
 import { registerFeedbackRoutes } from './feedback-routes.ts';
+import type { ApiKeyStore } from '../core/auth/keys.ts';
+import { startOtlpGrpc, type OtlpGrpcServer } from './otlp/otlp-grpc.ts';
 import { registerOtlpRoutes } from './otlp/otlp-routes.ts';
 import { registerIngestRoutes } from './routes.ts';
 
@@ -44,4 +46,26 @@ export function registerIngest(app: FastifyInstance, deps: IngestFactoryDeps): A
   registerOtlpRoutes(app, { ...traces, maxSpans: c.INGEST_OTLP_MAX_SPANS });
   registerFeedbackRoutes(app, { bus: deps.bus, registry: deps.registry, log: deps.log, topic: topics.scores, ackTimeoutMs: c.INGEST_ACK_TIMEOUT_MS, maxItems: c.INGEST_MAX_EVENTS, admission, space: deps.space });
   return admission;
+}
+
+/** OTLP/gRPC beside the HTTP routes when OTLP_GRPC_PORT is set (same admission, disk watch and keys); null otherwise. */
+export async function startOtlpGrpcFromConfig(deps: IngestFactoryDeps & { admission: Admission; keys?: ApiKeyStore }): Promise<OtlpGrpcServer | null> {
+  const c = deps.config;
+  if (c.OTLP_GRPC_PORT === undefined) return null;
+  return startOtlpGrpc({
+    host: c.HOST,
+    port: c.OTLP_GRPC_PORT,
+    maxMessageBytes: c.INGEST_MAX_BODY_BYTES,
+    keys: deps.keys,
+    bus: deps.bus,
+    registry: deps.registry,
+    log: deps.log,
+    topic: topicsOf(c).raw,
+    maxEvents: c.INGEST_MAX_EVENTS,
+    maxSpans: c.INGEST_OTLP_MAX_SPANS,
+    publishFormat: c.INGEST_PUBLISH_FORMAT,
+    ackTimeoutMs: c.INGEST_ACK_TIMEOUT_MS,
+    admission: deps.admission,
+    space: deps.space,
+  });
 }

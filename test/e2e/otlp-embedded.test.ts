@@ -1,6 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
+import * as grpc from '@grpc/grpc-js';
+import { TRACE_EXPORT_PATH } from '../../services/ingest/otlp/otlp-grpc.ts';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { startEmbeddedPipeline, type EmbeddedPipeline } from '../../services/all-in-one/embedded-pipeline.ts';
 import { loadConfig } from '../../services/core/config.ts';
@@ -31,7 +33,7 @@ const postRaw = (body: Buffer | string, headers: Record<string, string>) => fetc
 
 before(async () => {
   pipeline = await startEmbeddedPipeline(
-    loadConfig({ DATA_DIR: dir.path, PORT: '0', CLICKHOUSE_HTTP_PORT: '0', CLICKHOUSE_SERVICE_PASSWORD: 'service-secret', INGEST_OTLP_MAX_SPANS: String(MAX_SPANS), INGEST_MAX_BODY_BYTES: String(4 << 20) }),
+    loadConfig({ DATA_DIR: dir.path, PORT: '0', CLICKHOUSE_HTTP_PORT: '0', CLICKHOUSE_SERVICE_PASSWORD: 'service-secret', INGEST_OTLP_MAX_SPANS: String(MAX_SPANS), INGEST_MAX_BODY_BYTES: String(4 << 20), OTLP_GRPC_PORT: '0' }),
     silentLogger(),
   );
   ch = createClient({ url: pipeline.clickhouseUrl });
@@ -51,10 +53,13 @@ describe('OTLP/HTTP from the OpenTelemetry JS SDK', () => {
     ['http/protobuf', false],
     ['http/protobuf', true],
     ['http/json', false],
+    ['grpc', false],
+    ['grpc', true],
   ] as const) {
     it(`${protocol}${gzip ? ' + gzip' : ''}: agent runs stored as trees, LLM spans priced exactly, sessions and users`, async () => {
       const service = `otlp-${protocol.replace('/', '-')}${gzip ? '-gz' : ''}`;
-      const app = startOtelAgentApp({ url, protocol, gzip, serviceName: service });
+      const target = protocol === 'grpc' ? `http://127.0.0.1:${pipeline.otlpGrpcPort}` : url;
+      const app = startOtelAgentApp({ url: target, protocol, gzip, serviceName: service });
       const runs = [app.runAgent({ session: `${service}-s1`, user: 'alice' }), app.runAgent({ session: `${service}-s1`, user: 'alice', toolFails: true }), app.runAgent({ session: `${service}-s2`, user: 'bob' })];
       await app.flush();
       await app.shutdown();
@@ -192,5 +197,26 @@ describe('OTLP hostile input', () => {
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), {});
     assert.equal(await stored(trace), 1000);
+  });
+
+  it('OTLP/gRPC: malformed protobuf is INVALID_ARGUMENT naming it; bad span ids a partial success; nothing of a refused request stored', async () => {
+    const client = new grpc.Client(`127.0.0.1:${pipeline.otlpGrpcPort}`, grpc.credentials.createInsecure());
+    const call = (body: Buffer) =>
+      new Promise<{ err: grpc.ServiceError | null; res?: Buffer }>((resolve) =>
+        client.makeUnaryRequest(TRACE_EXPORT_PATH, (b: Buffer) => b, (b: Buffer) => b, body, (err, res) => resolve({ err, res })),
+      );
+    try {
+      const bad = await call(Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f]));
+      assert.equal(bad.err?.code, grpc.status.INVALID_ARGUMENT);
+      assert.match(bad.err!.details, /not a protobuf ExportTraceServiceRequest/);
+      const start = nowNs();
+      const span = (id: Buffer) => ({ trace_id: Buffer.from(T(0xabc5), 'hex'), span_id: id, name: 'x', start_time_unix_nano: start, end_time_unix_nano: start, attributes: [{ key: 'gen_ai.request.model', value: { string_value: 'gpt-4o-mini' } }] });
+      const partial = await call(Buffer.from(encodeOtlpRequest({ resource_spans: [{ scope_spans: [{ spans: [span(Buffer.from(S(9), 'hex')), span(Buffer.alloc(2, 1))] }] }] })));
+      assert.equal(partial.err, null);
+      assert.equal(decodeOtlpResponse(new Uint8Array(partial.res!))?.rejected_spans, 1);
+      assert.equal(await stored(T(0xabc5)), 1);
+    } finally {
+      client.close();
+    }
   });
 });

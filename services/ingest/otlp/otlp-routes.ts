@@ -58,29 +58,13 @@ export function registerOtlpRoutes(app: FastifyInstance, deps: OtlpDeps): void {
         if (err instanceof OtlpRequestError) return sendHttpError(reply, HttpErrors.BAD_REQUEST, err.message);
         throw err;
       }
-      const total = decoded.spans.length + decoded.rejected.length;
-      if (total > deps.maxSpans) return sendHttpError(reply, HttpErrors.PAYLOAD_TOO_LARGE, `${total} spans in one request, at most ${deps.maxSpans} (INGEST_OTLP_MAX_SPANS); the SDK's batch processor can send fewer (maxExportBatchSize)`);
-
-      const reasons = decoded.rejected.map((r) => r.reason);
-      const onCycles = spansOnCycles(decoded.spans);
-      const events: TraceEvent[] = [];
-      decoded.spans.forEach((span, i) => {
-        const problem = onCycles.has(i) ? `${span.path}.parentSpanId: on a cycle of parent ids (a trace is a tree)` : spanProblem(span);
-        if (problem) return void reasons.push(problem);
-        const mapped = mapSpan(span);
-        const parsed = parseTraceEvent({ ...mapped.event, span_id: mapped.span_id, parent_span_id: mapped.parent_span_id, span_kind: mapped.span_kind, span_name: mapped.span_name.slice(0, 256) });
-        if (!parsed.ok) return void reasons.push(`${span.path}: ${describeErrors(parsed.errors)}`);
-        events.push(parsed.value);
-      });
-      const rejected = total - events.length;
-      const message = rejected === 0 ? '' : `${rejected} of ${total} spans rejected: ${reasons.slice(0, REASONS_QUOTED).join('; ')}${reasons.length > REASONS_QUOTED ? '; …' : ''}`;
+      const checked = checkExport(decoded, deps.maxSpans);
+      if (checked.tooMany) return sendHttpError(reply, HttpErrors.PAYLOAD_TOO_LARGE, checked.tooMany);
+      const { events, rejected, message, total } = checked;
       if (total > 0 && events.length === 0) return sendHttpError(reply, HttpErrors.BAD_REQUEST, message);
 
       if (events.length > 0) {
-        const messages: OutgoingMessage[] = events.map((e) => ({
-          key: e.trace_id,
-          value: deps.publishFormat === 'avro' ? encodeRawTraceAvro(deps.registry, e) : Buffer.from(JSON.stringify(e)),
-        }));
+        const messages = spanMessages(events, deps);
         const published = await publishOr503(reply, deps, {
           messages,
           log,
@@ -89,10 +73,48 @@ export function registerOtlpRoutes(app: FastifyInstance, deps: OtlpDeps): void {
         });
         if (!published) return reply;
       }
-      if (rejected > 0) log.info({ accepted: events.length, rejected, first: reasons[0] }, 'OTLP export: some spans rejected');
+      if (rejected > 0) log.info({ accepted: events.length, rejected, first: checked.reasons[0] }, 'OTLP export: some spans rejected');
       return sendExportResponse(reply, protobuf, rejected, message);
     });
   });
+}
+
+export interface CheckedExport {
+  /** Set when the request holds more spans than allowed (nothing of it is taken). */
+  tooMany?: string;
+  total: number;
+  events: TraceEvent[];
+  rejected: number;
+  reasons: string[];
+  /** The partial-success message ('' when nothing was rejected). */
+  message: string;
+}
+
+/** Every span of a decoded export checked, mapped and validated; shared by OTLP/HTTP and OTLP/gRPC. */
+export function checkExport(decoded: DecodedSpans, maxSpans: number): CheckedExport {
+  const total = decoded.spans.length + decoded.rejected.length;
+  if (total > maxSpans) {
+    return { tooMany: `${total} spans in one request, at most ${maxSpans} (INGEST_OTLP_MAX_SPANS); the SDK's batch processor can send fewer (maxExportBatchSize)`, total, events: [], rejected: total, reasons: [], message: '' };
+  }
+  const reasons = decoded.rejected.map((r) => r.reason);
+  const onCycles = spansOnCycles(decoded.spans);
+  const events: TraceEvent[] = [];
+  decoded.spans.forEach((span, i) => {
+    const problem = onCycles.has(i) ? `${span.path}.parentSpanId: on a cycle of parent ids (a trace is a tree)` : spanProblem(span);
+    if (problem) return void reasons.push(problem);
+    const mapped = mapSpan(span);
+    const parsed = parseTraceEvent({ ...mapped.event, span_id: mapped.span_id, parent_span_id: mapped.parent_span_id, span_kind: mapped.span_kind, span_name: mapped.span_name.slice(0, 256) });
+    if (!parsed.ok) return void reasons.push(`${span.path}: ${describeErrors(parsed.errors)}`);
+    events.push(parsed.value);
+  });
+  const rejected = total - events.length;
+  const message = rejected === 0 ? '' : `${rejected} of ${total} spans rejected: ${reasons.slice(0, REASONS_QUOTED).join('; ')}${reasons.length > REASONS_QUOTED ? '; …' : ''}`;
+  return { total, events, rejected, reasons, message };
+}
+
+/** Our raw-topic messages of checked spans, keyed by trace_id (a trace's spans share a partition). */
+export function spanMessages(events: readonly TraceEvent[], deps: Pick<IngestDeps, 'publishFormat' | 'registry'>): OutgoingMessage[] {
+  return events.map((e) => ({ key: e.trace_id, value: deps.publishFormat === 'avro' ? encodeRawTraceAvro(deps.registry, e) : Buffer.from(JSON.stringify(e)) }));
 }
 
 function isProtobuf(request: FastifyRequest): boolean {
