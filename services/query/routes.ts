@@ -136,7 +136,7 @@ export function registerQueryRoutes(app: FastifyInstance, opts: QueryRoutesOptio
       // The root span's own fields first (an event without span ids: the call itself, as
       // before spans), then the run as a whole and its tree.
       const { subtree: _s, children: _c, ...root } = roots[0];
-      return { ...root, trace: { span_count: totals.spans, truncated, totals }, spans: roots };
+      return { ...root, run: { span_count: totals.spans, truncated, totals }, spans: roots };
     });
 
     scope.get('/v1/sessions/:session_id', async (req) => {

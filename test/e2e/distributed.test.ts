@@ -169,7 +169,7 @@ test('OTLP: an app on the OpenTelemetry JS SDK (protobuf exporter) sends agent r
     expectedCostPico('claude-sonnet-4-5', { input_tokens: 2000, output_tokens: 300, cache_write_tokens: 500 });
   assert.deepEqual([Number(m.n), m.cost], [4, picoToUsdText(2 * runPico)], 'the four LLM spans, priced exactly');
   const tree = await (await fetch(`${queryUrl}/v1/traces/${runs[1].traceId}`)).json();
-  assert.deepEqual([tree.span_id, tree.span_kind, tree.trace.span_count, tree.trace.totals.cost_usd, tree.trace.totals.errors], [runs[1].spanIds.agent, 'agent', 4, picoToUsdText(runPico), 1]);
+  assert.deepEqual([tree.span_id, tree.span_kind, tree.run.span_count, tree.run.totals.cost_usd, tree.run.totals.errors], [runs[1].spanIds.agent, 'agent', 4, picoToUsdText(runPico), 1]);
   assert.equal(tree.spans[0].children.length, 3);
   const session = await (await fetch(`${queryUrl}/v1/sessions/d-s1`)).json();
   assert.deepEqual([session.totals.traces, session.users, session.totals.cost_usd], [2, ['carol'], picoToUsdText(2 * runPico)]);

@@ -90,13 +90,13 @@ test('GET /v1/traces/:id returns the run as a tree with each subtree totals; GET
   const res = await fetch(`${pipeline.apiUrl}/v1/traces/run-1`);
   assert.equal(res.status, 200);
   const body = await res.json();
-  assert.deepEqual([body.span_id, body.span_kind, body.trace.span_count, body.trace.truncated], ['a0', 'agent', 4, false], 'the root span first, then the run');
-  assert.equal(body.trace.totals.cost_usd, picoToUsdText(BigInt(runPico)));
-  assert.deepEqual([body.trace.totals.model_calls, body.trace.totals.errors, body.trace.totals.input_tokens, body.trace.totals.latency_ms], [2, 1, 4000, 4000]);
+  assert.deepEqual([body.span_id, body.span_kind, body.run.span_count, body.run.truncated], ['a0', 'agent', 4, false], 'the root span first, then the run');
+  assert.equal(body.run.totals.cost_usd, picoToUsdText(BigInt(runPico)));
+  assert.deepEqual([body.run.totals.model_calls, body.run.totals.errors, body.run.totals.input_tokens, body.run.totals.latency_ms], [2, 1, 4000, 4000]);
   const [root] = body.spans;
   assert.deepEqual(root.children.map((c: { span_id: string }) => c.span_id), ['l1', 't1', 'l2']);
   assert.equal(root.children[0].subtree.cost_usd, picoToUsdText(BigInt(expectedCostPico('gpt-4o', { input_tokens: 1000, output_tokens: 200 }))));
-  assert.equal(root.subtree.cost_usd, body.trace.totals.cost_usd);
+  assert.equal(root.subtree.cost_usd, body.run.totals.cost_usd);
 
   const s = await (await fetch(`${pipeline.apiUrl}/v1/sessions/sess-1`)).json();
   assert.deepEqual(s.traces.map((t: { trace_id: string }) => t.trace_id), ['run-1', 'run-2']);
