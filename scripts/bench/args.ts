@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 
 /** Sections in run order; `--skip` takes a comma list of these names. */
-export const SECTIONS = ['limit', 'embedded', 'freshness', 'overload', 'distributed', 'queries'] as const;
+export const SECTIONS = ['limit', 'embedded', 'freshness', 'overload', 'distributed', 'queries', 'otlp'] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
 export interface BenchOptions {

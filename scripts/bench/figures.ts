@@ -5,6 +5,7 @@ import type { DistributedResult } from './section-distributed.ts';
 import type { EmbeddedResult } from './section-embedded.ts';
 import type { LimitResult } from './section-limit.ts';
 import type { QueriesResult } from './section-queries.ts';
+import type { OtlpResult } from './section-otlp.ts';
 
 type Failed = { error: string };
 export interface SectionResults {
@@ -12,6 +13,7 @@ export interface SectionResults {
   embedded?: EmbeddedResult | Failed;
   distributed?: DistributedResult | Failed;
   queries?: QueriesResult | Failed;
+  otlp?: OtlpResult | Failed;
 }
 
 const ok = <T extends object>(r: T | Failed | undefined): T | null => (r && !('error' in r) ? r : null);
@@ -121,6 +123,20 @@ export function buildFigures(results: SectionResults): Figure[] {
   }
   if (dist) for (const p of dist.processes) if (p.name !== 'producer (bench)') mem('during 3', p.name, p.peakRssMiB);
   if (queries) mem(`during 5's API queries (bench load on the same process: bulk load ${fmt(queries.loadPeakRssMiB)} MiB, reference scans ${fmt(queries.referencePeakRssMiB)} MiB)`, 'all-in-one (queries)', queries.pipelinePeakRssMiB);
+  failed('6 otlp', results.otlp);
+  const otlp = ok(results.otlp);
+  if (otlp) {
+    for (const [enc, r] of [['protobuf', otlp.protobuf], ['JSON', otlp.json]] as const) {
+      figures.push({
+        section: '6 otlp',
+        metric: `POST /otlp/v1/traces (${enc}) → traces + rollups`,
+        value: r.spansPerS,
+        unit: 'spans/s',
+        vsLimit: vsLimit(r.spansPerS),
+        note: `${fmt(r.spans)} spans (half LLM), ${otlp.spansPerRequest}/req × ${fmt(r.avgRequestKiB)} KiB, ${otlp.clients} clients, exact ${r.exact}`,
+      });
+    }
+  }
   return figures;
 }
 

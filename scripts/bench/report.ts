@@ -1,6 +1,6 @@
 /** Pure parts of the report: targets (met / missed and by how much), number formatting, the text table. */
 
-export type Unit = 'events/s' | 'rows/s' | 'ms' | 'MiB' | 's' | 'ratio' | 'count' | 'ns/event' | '%';
+export type Unit = 'events/s' | 'spans/s' | 'rows/s' | 'ms' | 'MiB' | 's' | 'ratio' | 'count' | 'ns/event' | '%';
 
 export interface Target {
   op: '>=' | '<=';

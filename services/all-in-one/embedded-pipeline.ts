@@ -14,7 +14,8 @@ import { clickHouseHttpFromConfig } from '../clickhouse-http/factory.ts';
 import { enricherFromConfig } from '../enricher/factory.ts';
 import { evaluatorFromConfig } from '../evaluator/factory.ts';
 import type { Admission } from '../ingest/admission.ts';
-import { registerIngest } from '../ingest/factory.ts';
+import { registerIngest, startOtlpGrpcFromConfig } from '../ingest/factory.ts';
+import type { OtlpGrpcServer } from '../ingest/otlp/otlp-grpc.ts';
 import { watchWriteSpace } from '../core/store/write-space.ts';
 import { registerQueryRoutes } from '../query/routes.ts';
 import { writerFromConfig } from '../writer/factory.ts';
@@ -23,6 +24,8 @@ export interface EmbeddedPipeline extends RunningService {
   /** Where the HTTP API and the ClickHouse HTTP interface listen. */
   apiUrl: string;
   clickhouseUrl: string;
+  /** The OTLP/gRPC port (OTLP_GRPC_PORT), null when off. */
+  otlpGrpcPort: number | null;
   app: FastifyInstance;
   /** The anomaly service (null with ANOMALY_ENABLED=false). */
   anomaly: Anomaly | null;
@@ -99,11 +102,13 @@ export async function startEmbeddedPipeline(config: Config, log: Logger, options
   const chApp = clickHouseHttpFromConfig(config, log);
   let chAddress: string;
   let apiAddress: string;
+  let grpc: OtlpGrpcServer | null = null;
   try {
     chAddress = await chApp.listen({ host: config.CLICKHOUSE_HTTP_HOST, port: config.CLICKHOUSE_HTTP_PORT });
     apiAddress = await app.listen({ host: config.HOST, port: config.PORT });
+    grpc = await startOtlpGrpcFromConfig({ config, log, bus, registry, admission, space, keys: auth?.keys });
   } catch (err) {
-    await Promise.allSettled([app.close(), chApp.close()]);
+    await Promise.allSettled([app.close(), chApp.close(), grpc?.stop()]);
     await anomaly?.stop();
     await stopCore();
     throw err;
@@ -115,11 +120,13 @@ export async function startEmbeddedPipeline(config: Config, log: Logger, options
     anomaly,
     admission,
     apiUrl: apiAddress,
+    otlpGrpcPort: grpc?.port ?? null,
     clickhouseUrl: chAddress,
     ready: () => ready,
     async stop() {
       ready = false;
       await drainPeriod(config.SHUTDOWN_DRAIN_MS);
+      await grpc?.stop();
       await app.close(); // no new ingest; in-flight requests finish
       await chApp.close();
       await anomaly?.stop();

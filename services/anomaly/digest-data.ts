@@ -16,7 +16,8 @@ export async function readDigestInput(store: Store, file: AlertsFile, now: numbe
   const firedLast24h = await readFiredLast24h(store, now);
   const open = await readOpenAlerts(store);
   const spend = file.budgets.length > 0 ? await readSpend(store, now) : new Map();
-  const budgets: DigestBudget[] = file.budgets.flatMap((b) => {
+  // A per-user budget has no one figure to show (its alerts name the users over it).
+  const budgets: DigestBudget[] = file.budgets.filter((b) => b.per !== 'user').flatMap((b) => {
     const s = spend.get(b.feature === ALL ? ALL : b.feature) ?? { day_usd: 0, month_usd: 0 };
     return [
       ...(b.daily_usd !== undefined ? [{ name: b.name, spent: s.day_usd, budget: b.daily_usd, period: 'daily' as const }] : []),

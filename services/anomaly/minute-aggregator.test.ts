@@ -11,7 +11,7 @@ const T0 = Date.UTC(2026, 10, 23, 12, 0);
 function trace(id: string, ts: number, over: Partial<EnrichedTrace['event']> = {}, costPico: number | null = 2_000_000_000): EnrichedTrace {
   return {
     event: {
-      trace_id: id, timestamp: ts, model: 'gpt-4o', provider: null, feature: 'chat', prompt_version: 'v1', environment: 'production',
+      trace_id: id, span_id: '', parent_span_id: '', span_kind: 'llm', span_name: '', timestamp: ts, model: 'gpt-4o', provider: null, feature: 'chat', prompt_version: 'v1', environment: 'production',
       input_tokens: 100, output_tokens: 50, cached_input_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0, cache_write_1h_tokens: 0,
       input_audio_tokens: 0, output_audio_tokens: 0, input_image_tokens: 0, output_image_tokens: 0, service_tier: null, latency_ms: 400,
       time_to_first_token_ms: null, finish_reason: null, status: 'ok', error_type: null, user_id: null, session_id: null,
@@ -36,6 +36,7 @@ describe('minute aggregator', () => {
     agg.addTrace(trace('b', T0 + 2_000, { status: 'error', latency_ms: 1000 }));
     agg.addTrace(trace('c', T0 + 3_000, { feature: 'search', model: 'claude' }, null));
     agg.addTrace(trace('d', T0 + MINUTE_MS + 5, { prompt_version: 'v2' }));
+    agg.addTrace(trace('a', T0 + 1_500, { span_id: 'root', span_kind: 'agent', model: '', status: 'error' }, null)); // calls no model: not a request
     assert.deepEqual(agg.closeReady(T0 + MINUTE_MS + 29_000), [], 'the minute is open until its grace has passed');
     const [first, ...rest] = agg.closeReady(T0 + MINUTE_MS + 30_000);
     assert.equal(rest.length, 0);

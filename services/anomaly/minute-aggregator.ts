@@ -4,6 +4,7 @@ import type { Score } from '../core/schema/score.ts';
 import { createLatencyHistogram, type LatencyHistogram } from './latency-histogram.ts';
 import { createRecentTraces, type RecentTraces } from './recent-traces.ts';
 import { ALL, isNegativeFeedback, seriesKey, type MinuteAggregate, type SeriesId } from './types.ts';
+import { MODEL_CALL_KINDS } from '../core/schema/trace-event.ts';
 
 /**
  * Per-minute aggregates by event time for every series level: (feature, model),
@@ -110,6 +111,9 @@ export function createMinuteAggregator(options: { graceMs: number; recentTraces?
   return {
     addTrace(t) {
       const e = t.event;
+      // An agent, tool or retrieval span calls no model: not a request of the series (its
+      // LLM children are), and not what feedback on the trace is attributed to.
+      if (!MODEL_CALL_KINDS.has(e.span_kind)) return;
       recent.remember(e.trace_id, e.feature, e.model);
       const accs = accsFor(e.timestamp, e.feature, e.model);
       if (!accs) {

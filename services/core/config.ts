@@ -61,6 +61,7 @@ export const configSchema = z.object({
   WRITER_DEDUP_WARM_MINUTES: int(60, 0, 7 * 24 * 60),
 
   INGEST_MAX_EVENTS: int(1_000, 1, 100_000),
+  INGEST_OTLP_MAX_SPANS: int(10_000, 1, 1_000_000),
   INGEST_MAX_BODY_BYTES: int(10 * 1024 * 1024, 1024),
   INGEST_PUBLISH_FORMAT: z.enum(['avro', 'json']).default('avro'),
   INGEST_ACK_TIMEOUT_MS: int(15_000, 100),
@@ -123,6 +124,8 @@ export const configSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: int(15_000, 100),
   /** Consumer services (enricher, writer) serve /healthz and /readyz on this port when set. */
   HEALTH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** OTLP/gRPC trace export (TraceService/Export) on this port, beside HTTP /otlp/v1/traces; unset: off (4317 by convention). */
+  OTLP_GRPC_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** After turning not-ready, keep serving this long so load balancers notice before the listener closes. */
   SHUTDOWN_DRAIN_MS: int(0, 0, 60_000),
 

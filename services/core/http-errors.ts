@@ -15,6 +15,7 @@ export const HttpErrors = {
   FORBIDDEN: { status: 403, error: 'forbidden' },
   NOT_FOUND: { status: 404, error: 'not_found' },
   PAYLOAD_TOO_LARGE: { status: 413, error: 'payload_too_large' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, error: 'unsupported_media_type' },
   RATE_LIMITED: { status: 429, error: 'rate_limited' },
   INTERNAL: { status: 500, error: 'internal' },
   /** The bus did not take what was sent (ingest); with Retry-After. */

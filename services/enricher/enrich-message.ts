@@ -8,6 +8,7 @@ import type { Pricer } from '../core/pricing/pricer.ts';
 import { redactEvent } from './redaction/redact-event.ts';
 import type { RedactionCounts } from './redaction/kinds.ts';
 import type { RedactionSettings } from './redaction/redaction-settings.ts';
+import { MODEL_CALL_KINDS } from '../core/schema/trace-event.ts';
 
 export interface EnrichDeps {
   registry: AvroRegistry;
@@ -32,6 +33,22 @@ export function enrichMessage(message: BusMessage, deps: EnrichDeps): EnrichedTr
   const redacted = redactEvent(parsed.value, deps.redaction);
   if (redacted.applied) deps.onRedacted?.(redacted.counts);
   const event = redacted.event;
+  if (!MODEL_CALL_KINDS.has(event.span_kind)) {
+    // An agent, tool, retrieval or workflow span calls no model: nothing to price, and not "unpriced" either.
+    return {
+      event,
+      cost_pico_usd: null,
+      cost_breakdown: null,
+      pricing_status: 'not_model_call',
+      priced_model: null,
+      price_version: null,
+      unpriced_reason: null,
+      pricing_note: null,
+      received_at: deps.now,
+      source_partition: message.partition,
+      source_offset: Number(message.offset),
+    };
+  }
   const price = deps.pricer.price({
     model: event.model,
     provider: event.provider ?? undefined,

@@ -13,6 +13,7 @@ import { createRuleRunner, type Produced, type RuleRunner, type RuleStats } from
 import { compileRules, type JudgeDefaults } from './rules/compile.ts';
 import type { RulesFile } from './rules/rule-schema.ts';
 import { createSampler } from './sampling.ts';
+import { MODEL_CALL_KINDS } from '../core/schema/trace-event.ts';
 
 /**
  * The evaluator service: consumes llm.traces.enriched, evaluates the traces each rule
@@ -153,6 +154,7 @@ export function createEvaluatorService(deps: EvaluatorServiceDeps): EvaluatorSer
       for (let i = 0; i < batch.messages.length; i++) {
         const trace = decode(batch, i);
         if (trace === null) continue;
+        if (!MODEL_CALL_KINDS.has(trace.event.span_kind)) continue; // eval rules judge model calls; an agent or tool span has no output of its own to score
         if (trace.event.feature === JUDGE_FEATURE) {
           if (!isDelayed) counters.judge_traces_skipped++;
           continue;

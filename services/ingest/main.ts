@@ -6,7 +6,7 @@ import { createHttpApp } from '../core/http-app.ts';
 import { drainPeriod, type RunningService } from '../core/lifecycle.ts';
 import type { Logger } from '../core/logger.ts';
 import { kafkaBusFromConfig } from '../core/wiring.ts';
-import { registerIngest } from './factory.ts';
+import { registerIngest, startOtlpGrpcFromConfig } from './factory.ts';
 
 /** `npm run service -- ingest`: HTTP /v1/traces → Kafka llm.traces.raw. */
 export async function start(config: Config, log: Logger): Promise<RunningService> {
@@ -16,15 +16,18 @@ export async function start(config: Config, log: Logger): Promise<RunningService
   const bus = kafkaBusFromConfig(config, log);
   const app = createHttpApp({ log, bodyLimit: config.INGEST_MAX_BODY_BYTES, auth });
   registerHealthRoutes(app, [() => ready]);
-  registerIngest(app, { config, log, bus, registry: loadAvroRegistry() });
+  const registry = loadAvroRegistry();
+  const admission = registerIngest(app, { config, log, bus, registry });
   const address = await app.listen({ host: config.HOST, port: config.PORT });
-  log.info({ address }, 'ingest listening');
+  const grpc = await startOtlpGrpcFromConfig({ config, log, bus, registry, admission, keys: auth?.keys });
+  log.info({ address, otlp_grpc_port: grpc?.port ?? null }, 'ingest listening');
   ready = true;
   return {
     ready: () => ready,
     async stop() {
       ready = false;
       await drainPeriod(config.SHUTDOWN_DRAIN_MS);
+      await grpc?.stop();
       await app.close();
       await bus.close();
     },

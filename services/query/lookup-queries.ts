@@ -8,15 +8,19 @@ const int = z.coerce.number().pipe(z.number().int());
 const isoTime = z.string().transform(clickhouseTimeToIso);
 const decimalText = z.string().regex(/^-?\d+(\.\d+)?$/);
 
+/** At most this many spans of one trace are returned by the lookup (the answer says when there were more). */
+export const MAX_TRACE_SPANS = 10_000;
+
 /**
- * traces.by_id: the stored row of one trace. FINAL collapses replays that have not been
- * merged yet; costs come back as exact decimal strings (JSON numbers would round them).
+ * traces.by_id: the stored spans of one trace (one row for an event without span ids),
+ * in start order. FINAL collapses replays that have not been merged yet; costs come back
+ * as exact decimal strings (JSON numbers would round them).
  */
 export const traceById = defineQuery({
   name: 'traces.by_id',
   query: `
 SELECT
-  trace_id, ts, model, provider, feature, prompt_version, environment,
+  trace_id, span_id, parent_span_id, span_kind, span_name, ts, model, provider, feature, prompt_version, environment,
   input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens,
   cache_write_1h_tokens, input_audio_tokens, output_audio_tokens, input_image_tokens, output_image_tokens, service_tier,
   toString(cost_usd) AS cost_usd_text,
@@ -37,11 +41,16 @@ SELECT
   received_at, source_partition, source_offset
 FROM traces FINAL
 WHERE trace_id = {trace_id:String}
-LIMIT 1`,
-  params: z.object({ trace_id: z.string().min(1) }),
+ORDER BY ts, span_id
+LIMIT {limit:UInt32}`,
+  params: z.object({ trace_id: z.string().min(1), limit: z.number().int().positive() }),
   row: z
     .object({
       trace_id: z.string(),
+      span_id: z.string(),
+      parent_span_id: z.string(),
+      span_kind: z.string(),
+      span_name: z.string(),
       ts: isoTime,
       model: z.string(),
       provider: z.string(),
@@ -92,6 +101,10 @@ LIMIT 1`,
     })
     .transform((r) => ({
       trace_id: r.trace_id,
+      span_id: r.span_id,
+      parent_span_id: r.parent_span_id,
+      span_kind: r.span_kind,
+      span_name: r.span_name,
       ts: r.ts,
       model: r.model,
       provider: r.provider,
@@ -187,4 +200,54 @@ LIMIT {limit:UInt32}`,
     last_seen: isoTime,
     features: z.array(z.string()),
   }),
+});
+
+/** At most this many traces of one session are listed. */
+export const MAX_SESSION_TRACES = 1_000;
+
+/**
+ * sessions.by_id: the traces of one session (a conversation: `gen_ai.conversation.id`,
+ * `session.id`), in start order, each with its totals over all its spans (a span that does
+ * not repeat the session id still belongs to its trace).
+ */
+export const sessionTraces = defineQuery({
+  name: 'sessions.by_id',
+  query: `
+SELECT
+  trace_id,
+  min(ts) AS started,
+  max(ts + toIntervalMillisecond(latency_ms)) AS ended,
+  count() AS spans,
+  countIf(span_kind IN ('llm', 'embedding')) AS model_calls,
+  countIf(span_kind IN ('llm', 'embedding') AND cost_usd IS NULL) AS unpriced_calls,
+  countIf(status = 'error') AS errors,
+  toString(sum(ifNull(cost_usd, 0))) AS cost_usd_text,
+  sum(input_tokens) AS input_tokens,
+  sum(output_tokens) AS output_tokens,
+  anyIf(user_id, user_id != '') AS user_id,
+  anyIf(feature, span_kind IN ('llm', 'embedding')) AS feature,
+  arraySort(groupUniqArrayIf(model, model != '')) AS models
+FROM traces FINAL
+WHERE trace_id IN (SELECT DISTINCT trace_id FROM traces WHERE session_id = {session_id:String})
+GROUP BY trace_id
+ORDER BY started, trace_id
+LIMIT {limit:UInt32}`,
+  params: z.object({ session_id: z.string().min(1), limit: z.number().int().positive() }),
+  row: z
+    .object({
+      trace_id: z.string(),
+      started: isoTime,
+      ended: isoTime,
+      spans: count,
+      model_calls: count,
+      unpriced_calls: count,
+      errors: count,
+      cost_usd_text: decimalText,
+      input_tokens: count,
+      output_tokens: count,
+      user_id: z.string(),
+      feature: z.string(),
+      models: z.array(z.string()),
+    })
+    .transform(({ cost_usd_text, ...r }) => ({ ...r, cost_usd: cost_usd_text, latency_ms: Date.parse(r.ended) - Date.parse(r.started) })),
 });

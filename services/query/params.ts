@@ -97,6 +97,13 @@ export const traceParamsSchema = z.strictObject({
     .max(MAX_VALUE_LENGTH, `must be at most ${MAX_VALUE_LENGTH} characters`),
 });
 
+export const sessionParamsSchema = z.strictObject({
+  session_id: z
+    .string({ error: 'is required' })
+    .min(1, 'must not be empty')
+    .max(MAX_VALUE_LENGTH, `must be at most ${MAX_VALUE_LENGTH} characters`),
+});
+
 export type Filters = Partial<Record<GroupColumn, string[]>>;
 
 export interface MetricsRequest {

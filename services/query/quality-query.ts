@@ -46,7 +46,7 @@ function resolvedScoresSql(filterNames: boolean): string {
   LEFT JOIN
   (
     SELECT trace_id AS t_trace_id,
-      toString(any(feature)) AS t_feature, toString(any(model)) AS t_model,
+      toString(any(feature)) AS t_feature, toString(anyIf(model, model != '')) AS t_model,
       toString(any(prompt_version)) AS t_prompt_version, toString(any(environment)) AS t_environment
     FROM traces
     WHERE trace_id IN (SELECT trace_id FROM scores WHERE ${where} AND model = '')

@@ -9,9 +9,11 @@ import type { z } from 'zod';
 import type { Logger } from '../core/logger.ts';
 import type { Store } from '../core/store/store.ts';
 import { notFound, toHttpError } from './http-errors.ts';
-import { OPEN_RANGE, traceById, unpricedModels } from './lookup-queries.ts';
+import { MAX_SESSION_TRACES, MAX_TRACE_SPANS, OPEN_RANGE, sessionTraces, traceById, unpricedModels } from './lookup-queries.ts';
+import { buildSpanTree, decimalToPico, picoToDecimal } from './span-tree.ts';
+import { buildBreakdownQuery, isBreakdown, resolveBreakdownRequest } from './breakdown.ts';
 import { buildMetricsQuery, METRICS, metricsQueryParams, type MetricsParams, type MetricsQuery } from './metrics-query.ts';
-import { parseWith, resolveMetricsRequest, resolveUnpricedRequest, traceParamsSchema } from './params.ts';
+import { parseWith, resolveMetricsRequest, resolveUnpricedRequest, sessionParamsSchema, traceParamsSchema } from './params.ts';
 import { registerAlertRoutes } from './alerts-routes.ts';
 import { registerQualityRoutes } from './quality-routes.ts';
 import { runQuery, type QueryDef } from '../core/store/named-query.ts';
@@ -76,6 +78,32 @@ export function registerQueryRoutes(app: FastifyInstance, opts: QueryRoutesOptio
 
     for (const metric of METRICS) {
       scope.get(`/v1/metrics/${metric}`, async (req, reply) => {
+        const query = (req.query ?? {}) as Record<string, unknown>;
+        if (isBreakdown(query)) {
+          const b = resolveBreakdownRequest(metric, query);
+          return shared.send(reply, `${metric} breakdown ${JSON.stringify(b)}`, async () => {
+            const def = buildBreakdownQuery(metric, b, maxRows);
+            const started = performance.now();
+            const text = await store.queryJsonLines(def.query, def.params);
+            log.debug({ query: def.name, ms: Math.round(performance.now() - started) }, 'query ran');
+            const rows = text.split('\n').filter((line) => line !== '');
+            const cap = Math.min(b.limit, maxRows);
+            const truncated = rows.length > cap;
+            if (truncated) rows.length = cap;
+            const head = JSON.stringify({
+              from: new Date(b.fromMs).toISOString(),
+              to: new Date(b.toMs).toISOString(),
+              interval: 'none',
+              resolution: 'span',
+              group_by: b.groupBy,
+              filters: b.filters,
+              order: b.order,
+              limit: b.limit,
+              truncated,
+            });
+            return new JsonText(`${head.slice(0, -1)},"rows":[${rows.join(',')}]}`);
+          });
+        }
         const r = resolveMetricsRequest(req.query, limits);
         return shared.send(reply, `${metric} ${JSON.stringify(r)}`, async () => {
           const def = buildMetricsQuery(metric, r);
@@ -99,11 +127,44 @@ export function registerQueryRoutes(app: FastifyInstance, opts: QueryRoutesOptio
 
     scope.get('/v1/traces/:trace_id', async (req) => {
       const { trace_id } = parseWith(traceParamsSchema, req.params);
-      const [row] = await run(traceById, { trace_id });
-      if (!row) {
+      const rows = await run(traceById, { trace_id, limit: MAX_TRACE_SPANS + 1 });
+      if (rows.length === 0) {
         throw notFound(`no trace with trace_id ${JSON.stringify(trace_id)} (not written yet, or past retention)`);
       }
-      return row;
+      const truncated = rows.length > MAX_TRACE_SPANS;
+      const { roots, totals } = buildSpanTree(truncated ? rows.slice(0, MAX_TRACE_SPANS) : rows);
+      // The root span's own fields first (an event without span ids: the call itself, as
+      // before spans), then the run as a whole and its tree.
+      const { subtree: _s, children: _c, ...root } = roots[0];
+      return { ...root, run: { span_count: totals.spans, truncated, totals }, spans: roots };
+    });
+
+    scope.get('/v1/sessions/:session_id', async (req) => {
+      const { session_id } = parseWith(sessionParamsSchema, req.params);
+      const rows = await run(sessionTraces, { session_id, limit: MAX_SESSION_TRACES + 1 });
+      if (rows.length === 0) throw notFound(`no session with session_id ${JSON.stringify(session_id)} (not written yet, or past retention)`);
+      const traces = rows.slice(0, MAX_SESSION_TRACES);
+      let pico = 0n;
+      for (const t of traces) pico += decimalToPico(t.cost_usd);
+      const sum = (k: 'spans' | 'model_calls' | 'unpriced_calls' | 'errors' | 'input_tokens' | 'output_tokens') => traces.reduce((n, t) => n + t[k], 0);
+      return {
+        session_id,
+        users: [...new Set(traces.map((t) => t.user_id).filter((u) => u !== ''))].sort(),
+        started: traces[0].started,
+        ended: traces.reduce((e, t) => (t.ended > e ? t.ended : e), traces[0].ended),
+        truncated: rows.length > MAX_SESSION_TRACES,
+        totals: {
+          traces: traces.length,
+          cost_usd: picoToDecimal(pico),
+          spans: sum('spans'),
+          model_calls: sum('model_calls'),
+          unpriced_calls: sum('unpriced_calls'),
+          errors: sum('errors'),
+          input_tokens: sum('input_tokens'),
+          output_tokens: sum('output_tokens'),
+        },
+        traces,
+      };
     });
 
     scope.get('/v1/models/unpriced', async (req) => {

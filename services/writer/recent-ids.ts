@@ -27,7 +27,7 @@ export class RecentIds {
 }
 
 export const WARM_RECENT_IDS_SQL = `
-SELECT trace_id
+SELECT trace_id, span_id
 FROM traces
 WHERE received_at >= now64(3) - toIntervalMinute({minutes:UInt32})
   AND ts >= now64(3) - toIntervalDay({maxAgeDays:UInt32})

@@ -74,7 +74,7 @@ SELECT ${keys}, ${diffs}, t_latency_ms_max AS latency_ms_max,
        arrayReduce('quantilesTDigestIfState(0.5, 0.9, 0.95, 0.99)', emptyArrayUInt32(), emptyArrayUInt8()) AS ttft_q
 FROM (
   SELECT ${bucket}(ts) AS bucket, ${dims}, ${fromTraces}, max(latency_ms) AS t_latency_ms_max
-  FROM traces FINAL WHERE ${bucket}(ts) IN (${touched})
+  FROM traces FINAL WHERE ${bucket}(ts) IN (${touched}) AND span_kind IN ('llm', 'embedding')
   GROUP BY ${keys}
 ) AS t
 LEFT JOIN (

@@ -5,7 +5,7 @@ import { decodeScore } from '../core/schema/score.ts';
 import type { Row, Store } from '../core/store/store.ts';
 import { RecentIds } from './recent-ids.ts';
 import { scoreRowKey, toScoreRow } from './score-row.ts';
-import { toTraceRow } from './trace-row.ts';
+import { toTraceRow, traceRowKey } from './trace-row.ts';
 
 /**
  * What the writer needs to know about one consumed topic to store it: the table, how a
@@ -22,18 +22,19 @@ export interface RowSink {
   alreadyStored(rows: readonly Row[]): Promise<Set<string>>;
 }
 
-const EXISTING_TRACE_IDS_SQL = 'SELECT DISTINCT trace_id FROM traces WHERE trace_id IN {ids:Array(String)}';
+const EXISTING_TRACE_IDS_SQL = 'SELECT DISTINCT trace_id, span_id FROM traces WHERE trace_id IN {ids:Array(String)}';
 
-/** llm.traces.enriched → traces; identity = trace_id (the table collapses repeats by it). */
+/** llm.traces.enriched → traces; identity = (trace_id, span_id) (the table collapses repeats by it). */
 export function traceSink(store: Store, registry: AvroRegistry, recent: RecentIds): RowSink {
   return {
     table: 'traces',
     toRow: (m) => toTraceRow(decodeEnriched(registry, m.value)),
-    key: (row) => row.trace_id as string,
+    key: (row) => traceRowKey(row.trace_id as string, row.span_id as string),
     recent,
     async alreadyStored(rows) {
-      const existing = await store.query<{ trace_id: string }>(EXISTING_TRACE_IDS_SQL, { ids: rows.map((r) => r.trace_id as string) });
-      return new Set(existing.map((r) => r.trace_id));
+      const ids = [...new Set(rows.map((r) => r.trace_id as string))];
+      const existing = await store.query<{ trace_id: string; span_id: string }>(EXISTING_TRACE_IDS_SQL, { ids });
+      return new Set(existing.map((r) => traceRowKey(r.trace_id, r.span_id)));
     },
   };
 }

@@ -7,12 +7,21 @@ function usdToDecimal(usd: number): string {
   return usd.toFixed(12);
 }
 
-/** One enriched trace → one row of `traces` (schemas/clickhouse/001_traces.sql, 011_billing_parts.sql). */
+/** A row's identity in `traces`, the writer's recent-ids memory and its resume check: the span of its trace (an event without span_id is its trace's one call). */
+export function traceRowKey(traceId: string, spanId: string): string {
+  return spanId === '' ? traceId : `${traceId}\u0000${spanId}`;
+}
+
+/** One enriched trace → one row of `traces` (schemas/clickhouse/001_traces.sql, 011_billing_parts.sql, 013_spans.sql). */
 export function toTraceRow(t: EnrichedTrace): Record<string, unknown> {
   const e = t.event;
   const b = t.cost_breakdown;
   return {
     trace_id: e.trace_id,
+    span_id: e.span_id,
+    parent_span_id: e.parent_span_id,
+    span_kind: e.span_kind,
+    span_name: e.span_name,
     ts: toClickHouseTime(e.timestamp),
     model: e.model,
     provider: e.provider ?? '',

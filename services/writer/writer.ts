@@ -8,6 +8,7 @@ import { createInsertGroup, type InsertGroup } from './insert-group.ts';
 import { toDlqRow } from './dlq-row.ts';
 import { insertIsolatingBadRows } from './isolate-bad-rows.ts';
 import { RecentIds, WARM_RECENT_IDS_SQL } from './recent-ids.ts';
+import { traceRowKey } from './trace-row.ts';
 import { scoreSink, traceSink, type RowSink } from './row-sinks.ts';
 
 export interface WriterDeps {
@@ -391,12 +392,12 @@ export function createWriter(deps: WriterDeps): Writer {
 
   async function warmRecentIds(): Promise<void> {
     if (deps.dedupWindow <= 0 || deps.dedupWarmMinutes <= 0) return;
-    const rows = await deps.store.query<{ trace_id: string }>(WARM_RECENT_IDS_SQL, {
+    const rows = await deps.store.query<{ trace_id: string; span_id: string }>(WARM_RECENT_IDS_SQL, {
       minutes: deps.dedupWarmMinutes,
       maxAgeDays: 31,
       limit: deps.dedupWindow,
     });
-    for (let i = rows.length - 1; i >= 0; i--) recent.add(rows[i].trace_id);
+    for (let i = rows.length - 1; i >= 0; i--) recent.add(traceRowKey(rows[i].trace_id, rows[i].span_id));
     stats.warmups++;
     log.info({ ids: recent.size, minutes: deps.dedupWarmMinutes }, 'remembered recently stored trace_ids');
   }

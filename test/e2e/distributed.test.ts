@@ -7,6 +7,7 @@ import { startMockKafka, type MockKafka } from '../helpers/mock-kafka.ts';
 import { eventually, freePort, startService, type ServiceProcess } from '../helpers/service-process.ts';
 import { expectedCostPico, picoToUsdText } from '../helpers/expected-cost.ts';
 import { clickhouseSql } from '../helpers/clickhouse-sql.ts';
+import { startOtelAgentApp } from '../helpers/otel-agent-app.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 /**
@@ -153,6 +154,25 @@ test('every event lands exactly once, in traces and in the rollups', async () =>
   const kcatRow = body.rows.find((r) => r.feature === 'kcat-app');
   assert.equal(kcatRow?.requests, KCAT_EVENTS);
   assert.equal(body.rows.reduce((s, r) => s + r.requests, 0), total);
+});
+
+test('OTLP: an app on the OpenTelemetry JS SDK (protobuf exporter) sends agent runs; they go through Kafka as spans and come back as trees', async () => {
+  const app = startOtelAgentApp({ url: `${ingestUrl}/otlp/v1/traces`, protocol: 'http/protobuf', serviceName: 'otlp-distributed' });
+  const runs = [app.runAgent({ session: 'd-s1', user: 'carol' }), app.runAgent({ session: 'd-s1', user: 'carol', toolFails: true })];
+  await app.flush();
+  await app.shutdown();
+  const rows = await eventually(() => sql("SELECT trace_id, span_id, parent_span_id, span_kind FROM traces FINAL WHERE feature = 'otlp-distributed'"), (r) => r.length >= 8, 60_000, '8 spans');
+  assert.equal(rows.length, 8);
+  const [m] = await sql("SELECT sum(requests) AS n, toString(sum(cost_usd_sum)) AS cost FROM traces_1m WHERE feature = 'otlp-distributed'");
+  const runPico =
+    expectedCostPico('gpt-4o-2024-08-06', { input_tokens: 1200, output_tokens: 80, cached_input_tokens: 1024 }) +
+    expectedCostPico('claude-sonnet-4-5', { input_tokens: 2000, output_tokens: 300, cache_write_tokens: 500 });
+  assert.deepEqual([Number(m.n), m.cost], [4, picoToUsdText(2 * runPico)], 'the four LLM spans, priced exactly');
+  const tree = await (await fetch(`${queryUrl}/v1/traces/${runs[1].traceId}`)).json();
+  assert.deepEqual([tree.span_id, tree.span_kind, tree.run.span_count, tree.run.totals.cost_usd, tree.run.totals.errors], [runs[1].spanIds.agent, 'agent', 4, picoToUsdText(runPico), 1]);
+  assert.equal(tree.spans[0].children.length, 3);
+  const session = await (await fetch(`${queryUrl}/v1/sessions/d-s1`)).json();
+  assert.deepEqual([session.totals.traces, session.users, session.totals.cost_usd], [2, ['carol'], picoToUsdText(2 * runPico)]);
 });
 
 test('evals (evaluator process) and user feedback (ingest) reach scores and the quality API', async () => {

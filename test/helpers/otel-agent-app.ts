@@ -1,6 +1,7 @@
 import { context, trace, SpanStatusCode, type Span } from '@opentelemetry/api';
 import { OTLPTraceExporter as HttpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { OTLPTraceExporter as GrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 
@@ -26,7 +27,8 @@ export interface AgentRun {
 
 export interface OtelAppOptions {
   url: string;
-  protocol: 'http/protobuf' | 'http/json';
+  /** grpc: `url` is the server's address, http://host:port. */
+  protocol: 'http/protobuf' | 'http/json' | 'grpc';
   gzip?: boolean;
   headers?: Record<string, string>;
   serviceName?: string;
@@ -34,7 +36,12 @@ export interface OtelAppOptions {
 
 export function startOtelAgentApp(o: OtelAppOptions): OtelAgentApp {
   const exporterOptions = { url: o.url, headers: o.headers, compression: o.gzip ? ('gzip' as never) : ('none' as never), timeoutMillis: 10_000 };
-  const exporter = o.protocol === 'http/protobuf' ? new ProtobufExporter(exporterOptions) : new HttpJsonExporter(exporterOptions);
+  const exporter =
+    o.protocol === 'grpc'
+      ? new GrpcExporter({ url: o.url, compression: o.gzip ? ('gzip' as never) : ('none' as never), timeoutMillis: 10_000 })
+      : o.protocol === 'http/protobuf'
+        ? new ProtobufExporter(exporterOptions)
+        : new HttpJsonExporter(exporterOptions);
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': o.serviceName ?? 'support-agent', 'deployment.environment.name': 'staging' }),
     spanProcessors: [new BatchSpanProcessor(exporter, { scheduledDelayMillis: 50, maxExportBatchSize: 512 })],

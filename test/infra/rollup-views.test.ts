@@ -36,10 +36,11 @@ test('every rollup view aggregates exactly what the minute one does', () => {
   assert.equal(norm('traces_fm_1d_mv', 'toStartOfDay', fm), minute);
 });
 
-test('the views in force count the billing parts (012)', () => {
+test('the views in force count the billing parts (012) of model-call spans only (013)', () => {
   for (const v of ['traces_1m_mv', 'traces_1h_mv', 'traces_fm_1h_mv', 'traces_fm_1d_mv']) {
     const { body, file } = viewBody(v);
-    assert.equal(file, '012_rollup_billing_parts.sql', v);
+    assert.equal(file, '013_spans.sql', v);
     assert.match(body, /countIf\(pricing_status = 'fallback_rate'\) AS fallback_rate/);
+    assert.match(body, /FROM traces WHERE span_kind IN \('llm', 'embedding'\) GROUP BY/);
   }
 });

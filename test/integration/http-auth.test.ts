@@ -10,6 +10,7 @@ import type { Store } from '../../services/core/store/store.ts';
 import { buildQueryApp } from '../../services/query/app.ts';
 import { registerFeedbackRoutes } from '../../services/ingest/feedback-routes.ts';
 import { registerIngestRoutes } from '../../services/ingest/routes.ts';
+import { registerOtlpRoutes } from '../../services/ingest/otlp/otlp-routes.ts';
 import { apiKeyOf, presentedKey, type HttpAuthOptions } from '../../services/core/auth/http-auth.ts';
 import { ApiKeyStore, generateApiKey, hashApiKey, type Scope } from '../../services/core/auth/keys.ts';
 import { requiredAccess } from '../../services/core/auth/route-scopes.ts';
@@ -34,6 +35,7 @@ function pipelineApp(auth: HttpAuthOptions | undefined, log: Logger = silentLogg
   const bus = createMemoryBus();
   registerIngestRoutes(app, { bus, registry, log, topic: 'llm.traces.raw', maxEvents: 10, publishFormat: 'avro', ackTimeoutMs: 1_000 });
   registerFeedbackRoutes(app, { bus, registry, log, topic: 'llm.scores', ackTimeoutMs: 1_000, maxItems: 10 });
+  registerOtlpRoutes(app, { bus, registry, log, topic: 'llm.traces.raw', maxEvents: 10, publishFormat: 'avro', ackTimeoutMs: 1_000, maxSpans: 10 });
   return app;
 }
 
@@ -45,10 +47,12 @@ const SILENCE_ID = '7a1c2f0e-1b2c-4d3e-8f9a-0b1c2d3e4f5a';
 const ROUTES: Array<[string, { method: 'GET' | 'POST' | 'DELETE'; url: string; payload?: object }, Scope]> = [
   ['POST /v1/traces', { method: 'POST', url: '/v1/traces', payload: TRACE }, 'ingest'],
   ['POST /v1/feedback', { method: 'POST', url: '/v1/feedback', payload: { feedback: [] } }, 'ingest'],
+  ['POST /otlp/v1/traces', { method: 'POST', url: '/otlp/v1/traces', payload: { resourceSpans: [] } }, 'ingest'],
   ['GET /v1/metrics/cost', { method: 'GET', url: '/v1/metrics/cost' }, 'query'],
   ['GET /v1/metrics/quality', { method: 'GET', url: '/v1/metrics/quality' }, 'query'],
   ['GET /v1/quality/compare', { method: 'GET', url: '/v1/quality/compare' }, 'query'],
   ['GET /v1/traces/:id', { method: 'GET', url: '/v1/traces/t-1' }, 'query'],
+  ['GET /v1/sessions/:id', { method: 'GET', url: '/v1/sessions/s-1' }, 'query'],
   ['GET /v1/models/unpriced', { method: 'GET', url: '/v1/models/unpriced' }, 'query'],
   ['GET /v1/alerts', { method: 'GET', url: '/v1/alerts' }, 'query'],
   ['GET /v1/silences', { method: 'GET', url: '/v1/silences' }, 'query'],

@@ -50,6 +50,8 @@ export const budgetSchema = z
     warn_at: z.number().gt(0, 'must be > 0').lt(1, 'must be < 1').default(0.8),
     /** Also warn when the spend so far, extrapolated linearly to the period's end, exceeds the budget. */
     warn_on_projection: z.boolean().default(true),
+    /** `user`: the budget is each user's (by user_id, model calls of the feature), one alert per user over it; absent: the feature's total. */
+    per: z.enum(['user'], { error: 'expected "user" (a budget for each user), or leave it out (the feature as a whole)' }).optional(),
   })
   .refine((b) => b.daily_usd !== undefined || b.monthly_usd !== undefined, { message: 'set daily_usd, monthly_usd or both', path: ['daily_usd'] });
 

@@ -112,11 +112,26 @@ export function judgeBudget(rule: BudgetRule, spend: Spend, now: number, options
   return out;
 }
 
-/** The two alert keys of one budget period: [critical, warning]. Model is always '*'. */
-export function budgetKeys(rule: BudgetRule, metric: BudgetMetric): { critical: AlertKey; warning: AlertKey } {
+/** What a per-user budget's alerts carry after the rule name: `/` is outside the rule-name alphabet, so it cannot clash. */
+export const BUDGET_USER_INFIX = '/user=';
+
+/** The rule name of one user's alerts under a per-user budget. */
+export const userRuleName = (rule: BudgetRule, user: string) => `${rule.name}${BUDGET_USER_INFIX}${user}`;
+
+/** The user of a per-user budget's alert key (undefined for a feature budget's). */
+export function budgetUserOf(rule: BudgetRule, key: AlertKey): string | undefined {
+  const prefix = `${rule.name}${BUDGET_USER_INFIX}`;
+  if (rule.per !== 'user' || !key.rule.startsWith(prefix)) return undefined;
+  const rest = key.rule.slice(prefix.length);
+  return rest.endsWith(BUDGET_WARN_SUFFIX) ? rest.slice(0, -BUDGET_WARN_SUFFIX.length) : rest;
+}
+
+/** The two alert keys of one budget period: [critical, warning]. Model is always '*'; a per-user budget's name their user. */
+export function budgetKeys(rule: BudgetRule, metric: BudgetMetric, user?: string): { critical: AlertKey; warning: AlertKey } {
+  const name = user === undefined ? rule.name : userRuleName(rule, user);
   return {
-    critical: { rule: rule.name, metric, feature: rule.feature, model: ALL },
-    warning: { rule: `${rule.name}${BUDGET_WARN_SUFFIX}`, metric, feature: rule.feature, model: ALL },
+    critical: { rule: name, metric, feature: rule.feature, model: ALL },
+    warning: { rule: `${name}${BUDGET_WARN_SUFFIX}`, metric, feature: rule.feature, model: ALL },
   };
 }
 
@@ -125,18 +140,24 @@ export function budgetKeys(rule: BudgetRule, metric: BudgetMetric): { critical: 
  * the alert changes (new warnings, escalations, reminders, resets at a new period).
  * `spend` is the spend of the budget's feature, or of all features for feature '*'.
  */
-export function evaluateBudget(lifecycle: AlertLifecycle, rule: BudgetRule, spend: Spend, now: number, options: { minProjectionElapsed?: number } = {}): AlertEvent[] {
+export function evaluateBudget(
+  lifecycle: AlertLifecycle,
+  rule: BudgetRule,
+  spend: Spend,
+  now: number,
+  options: { minProjectionElapsed?: number; user?: string } = {},
+): AlertEvent[] {
   const events: AlertEvent[] = [];
   const openStart = new Map(lifecycle.open().map((o) => [alertKeyString(o.key), o.started_at]));
   for (const j of judgeBudget(rule, spend, now, options)) {
-    const keys = budgetKeys(rule, j.metric);
+    const keys = budgetKeys(rule, j.metric, options.user);
     const criticalId = alertKeyString(keys.critical);
     // the warning adds nothing while the critical alert of the same budget period is open
     const covered = { reset: openStart.has(criticalId), current: false };
     for (const which of ['critical', 'warning'] as const) {
       const key = keys[which];
       const details = (phase: 'reset' | 'current'): AlertDetails => ({
-        ...budgetDetails(rule, j, which, phase),
+        ...budgetDetails(rule, j, which, phase, options.user),
         covered_by: which === 'warning' && covered[phase] ? criticalId : null,
       });
       const started = openStart.get(alertKeyString(key));
@@ -156,11 +177,16 @@ export function evaluateBudget(lifecycle: AlertLifecycle, rule: BudgetRule, spen
   return events;
 }
 
-function budgetDetails(rule: BudgetRule, j: BudgetJudgement, which: 'critical' | 'warning', phase: 'reset' | 'current'): AlertDetails {
-  const periodWord = j.period === 'daily' ? 'daily' : 'monthly';
+function budgetDetails(rule: BudgetRule, j: BudgetJudgement, which: 'critical' | 'warning', phase: 'reset' | 'current', user?: string): AlertDetails {
+  const periodWord = user === undefined ? (j.period === 'daily' ? 'daily' : 'monthly') : j.period === 'daily' ? 'per-user daily' : 'per-user monthly';
   const so_far = j.period === 'daily' ? 'today (UTC)' : 'this month (UTC)';
-  const who = rule.feature === ALL ? 'All features together have' : `Feature "${rule.feature}" has`;
-  const of = rule.feature === ALL ? 'the' : 'its';
+  const who =
+    user !== undefined
+      ? `User "${user}"${rule.feature === ALL ? '' : ` of feature "${rule.feature}"`} has`
+      : rule.feature === ALL
+        ? 'All features together have'
+        : `Feature "${rule.feature}" has`;
+  const of = user !== undefined ? 'the' : rule.feature === ALL ? 'the' : 'its';
   let deviation = `${percent(j.share)} of ${formatUsd(j.budget_usd)} ${periodWord} budget`;
   let summary: string;
   if (phase === 'reset') {

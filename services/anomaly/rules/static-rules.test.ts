@@ -89,3 +89,39 @@ describe('static rules', () => {
     assert.deepEqual(rules.open(), []);
   });
 });
+
+describe('per-user budgets', () => {
+  const perUser = alertsFile({ budgets: [{ name: 'user-daily', feature: 'support-chat', daily_usd: 5, per: 'user' }] });
+  const spend = (entries: [string, number][]) => new Map([['user-daily', new Map(entries.map(([u, d]) => [u, { day_usd: d, month_usd: d }]))]]);
+
+  it('one alert per user over the budget, naming the user; the feature total is not judged against it', () => {
+    const rules = createStaticRules(perUser, { repeatIntervalMinutes: 240 });
+    const events = rules.checkBudgets(T0, new Map([['support-chat', { day_usd: 1000, month_usd: 1000 }]]), spend([['ann', 6], ['ben', 4.5], ['cy', 1]]));
+    assert.deepEqual(
+      events.map((e) => [e.key.rule, e.key.feature, e.state, e.severity]),
+      [
+        ['user-daily/user=ann', 'support-chat', 'firing', 'critical'],
+        ['user-daily/user=ann/warn', 'support-chat', 'firing', 'warning'],
+        ['user-daily/user=ben/warn', 'support-chat', 'firing', 'warning'],
+      ],
+    );
+    assert.match(events[0].summary, /^User "ann" of feature "support-chat" has spent \$6\.00 today \(UTC\), 120 % of the \$5\.00 per-user daily budget "user-daily"/);
+  });
+
+  it('a new day resets a user who has not spent yet (no longer in the spend), and a restart restores per-user alerts', () => {
+    const rules = createStaticRules(perUser, { repeatIntervalMinutes: 240 });
+    const fired = rules.checkBudgets(T0, new Map(), spend([['ann', 6]]));
+    const nextDay = T0 + 24 * HOUR;
+    const reset = rules.checkBudgets(nextDay, new Map(), spend([]));
+    assert.deepEqual(reset.map((e) => [e.key.rule, e.state]), [
+      ['user-daily/user=ann', 'resolved'],
+      ['user-daily/user=ann/warn', 'resolved'],
+    ]);
+    const restarted = createStaticRules(perUser, { repeatIntervalMinutes: 240 });
+    restarted.restore(fired);
+    assert.deepEqual(restarted.open().map((o) => o.key.rule).sort(), ['user-daily/user=ann', 'user-daily/user=ann/warn']);
+    const other = createStaticRules(alertsFile({ budgets: [{ name: 'user-daily', feature: 'other', daily_usd: 5, per: 'user' }] }), { repeatIntervalMinutes: 240 });
+    other.restore(fired);
+    assert.deepEqual(other.open(), [], 'a budget re-pointed to another feature does not take the old alerts');
+  });
+});

@@ -1,7 +1,7 @@
 import type { AlertsFile, BudgetRule } from '../config/alerts-file.ts';
 import { createAlertLifecycle, type AlertLifecycle } from '../lifecycle/alert-lifecycle.ts';
 import { ALL, alertKeyString, type AlertEvent, type AlertKey } from '../types.ts';
-import { budgetKeys, evaluateBudget, type BudgetMetric, type Spend } from './budget-rule.ts';
+import { budgetKeys, budgetUserOf, evaluateBudget, type BudgetMetric, type Spend } from './budget-rule.ts';
 import { createThresholdRule, type SeriesMinute } from './threshold-rule.ts';
 import { createUnpricedRule, UNPRICED_RULE, type UnpricedEvaluator } from './unpriced-rule.ts';
 
@@ -19,8 +19,10 @@ export interface StaticRules {
   /**
    * Judges every budget at `now`. `spend` maps a feature (or '*' for all features
    * together) to its spend in the current UTC day and month; a missing feature spent 0.
+   * `userSpend` maps a per-user budget's name to the users near or over it (see
+   * readUserSpend); a user with an open alert who is not in it spent 0 (a new period).
    */
-  checkBudgets(now: number, spend: ReadonlyMap<string, Spend>): AlertEvent[];
+  checkBudgets(now: number, spend: ReadonlyMap<string, Spend>, userSpend?: ReadonlyMap<string, ReadonlyMap<string, Spend>>): AlertEvent[];
   /**
    * Re-opens stored alerts (latest event per key wins) without emitting anything. Events
    * of other rules (learned detectors) and of rules no longer in the file are ignored.
@@ -47,14 +49,20 @@ export function createStaticRules(file: AlertsFile, opts: StaticRulesOptions): S
 
   // keys this file can produce: a stored alert of a removed or re-pointed rule is not restored
   const ours = new Set<string>(thresholds.map((t) => alertKeyString(t.key)));
+  const perUser = file.budgets.filter((b) => b.per === 'user');
   for (const b of file.budgets) {
+    if (b.per === 'user') continue;
     for (const metric of budgetMetrics(b)) {
       const keys = budgetKeys(b, metric);
       ours.add(alertKeyString(keys.critical)).add(alertKeyString(keys.warning));
     }
   }
+  const userOf = (b: BudgetRule, k: AlertKey) =>
+    k.feature === b.feature && (budgetMetrics(b) as string[]).includes(k.metric) ? budgetUserOf(b, k) : undefined;
   const isOurs = (k: AlertKey): boolean =>
-    k.rule === UNPRICED_RULE ? unpriced !== null && k.metric === 'unpriced_model' && k.feature === ALL : ours.has(alertKeyString(k));
+    k.rule === UNPRICED_RULE
+      ? unpriced !== null && k.metric === 'unpriced_model' && k.feature === ALL
+      : ours.has(alertKeyString(k)) || perUser.some((b) => userOf(b, k) !== undefined);
 
   return {
     onMinute(minute, rows) {
@@ -66,9 +74,19 @@ export function createStaticRules(file: AlertsFile, opts: StaticRulesOptions): S
       if (unpriced) events.push(...unpriced.onMinute(minute, unpricedByModel(rows)));
       return events;
     },
-    checkBudgets(now, spend) {
+    checkBudgets(now, spend, userSpend = new Map()) {
       const none: Spend = { day_usd: 0, month_usd: 0 };
-      return file.budgets.flatMap((b) => evaluateBudget(lifecycle, b, spend.get(b.feature) ?? none, now));
+      const events = file.budgets.filter((b) => b.per !== 'user').flatMap((b) => evaluateBudget(lifecycle, b, spend.get(b.feature) ?? none, now));
+      for (const b of perUser) {
+        const spent = userSpend.get(b.name) ?? new Map<string, Spend>();
+        const users = new Set(spent.keys());
+        for (const o of lifecycle.open()) {
+          const u = userOf(b, o.key);
+          if (u !== undefined) users.add(u);
+        }
+        for (const user of [...users].sort()) events.push(...evaluateBudget(lifecycle, b, spent.get(user) ?? none, now, { user }));
+      }
+      return events;
     },
     restore(events) {
       lifecycle.restore(events.filter((e) => isOurs(e.key)));

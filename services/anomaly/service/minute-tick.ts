@@ -3,11 +3,18 @@ import type { Store } from '../../core/store/store.ts';
 import { MINUTE_MS } from '../../core/time.ts';
 import type { AlertsFile } from '../config/alerts-file.ts';
 import type { DetectionEngine } from '../engine/engine.ts';
-import { readSpend } from '../store/spend.ts';
+import { readSpend, readUserSpend } from '../store/spend.ts';
+import { MIN_PROJECTION_ELAPSED, periodBounds, type BudgetPeriod } from '../rules/budget-rule.ts';
 import type { ClosedMinute, MinuteAggregator } from '../minute-aggregator.ts';
 import type { StaticRules } from '../rules/static-rules.ts';
 import type { AlertDelivery } from './alert-delivery.ts';
 import type { ServiceCounters } from './counters.ts';
+
+/** Share of the UTC day or month elapsed at `at`. */
+const periodElapsed = (p: BudgetPeriod, at: number) => {
+  const { start, end } = periodBounds(p, at);
+  return (at - start) / (end - start);
+};
 
 /**
  * The service's tick: close the minutes whose grace period is over, judge each with the
@@ -55,7 +62,12 @@ export function createMinuteTick(deps: MinuteTickDeps): MinuteTick {
   async function checkBudgets(at: number): Promise<void> {
     if (!budgetCheckDue(deps.file.budgets.length > 0, at, lastBudgetCheck)) return;
     const spend = await readSpend(deps.store, at);
-    const events = rules.checkBudgets(at, spend);
+    const perUser = deps.file.budgets.filter((b) => b.per === 'user');
+    const userSpend =
+      perUser.length > 0
+        ? await readUserSpend(deps.store, at, perUser, { day: periodElapsed('daily', at), month: periodElapsed('monthly', at), min: MIN_PROJECTION_ELAPSED })
+        : undefined;
+    const events = rules.checkBudgets(at, spend, userSpend);
     lastBudgetCheck = at;
     await delivery.deliver(events);
   }

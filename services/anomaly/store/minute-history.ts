@@ -50,7 +50,7 @@ SELECT toInt64(toUnixTimestamp(toStartOfMinute(s.ts))) * 1000 AS minute,
        s.source AS source, s.value AS value, s.passed AS passed
 FROM (SELECT * FROM scores FINAL WHERE ts >= fromUnixTimestamp64Milli({fromMs:Int64}) AND ts < fromUnixTimestamp64Milli({toMs:Int64}) AND status = 'ok') AS s
 LEFT JOIN (
-  SELECT trace_id, any(feature) AS feature, any(model) AS model FROM traces
+  SELECT trace_id, any(feature) AS feature, anyIf(model, model != '') AS model FROM traces
   WHERE trace_id IN (SELECT trace_id FROM scores WHERE source = 'user' AND ts >= fromUnixTimestamp64Milli({fromMs:Int64}) AND ts < fromUnixTimestamp64Milli({toMs:Int64}))
   GROUP BY trace_id
 ) AS t ON s.trace_id = t.trace_id

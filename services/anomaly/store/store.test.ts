@@ -7,7 +7,7 @@ import { createAlertSink, type StoredAlert } from '../alert-sink.ts';
 import { readMinutes } from './minute-history.ts';
 import { readOpenAlerts } from './open-alerts.ts';
 import { readProgress, writeProgress } from './progress.ts';
-import { readSpend } from './spend.ts';
+import { readSpend, readUserSpend } from './spend.ts';
 import { ALL, type AlertEvent } from '../types.ts';
 
 /** The anomaly service's reads and writes (store/) against the real embedded engine and the real migrations. */
@@ -116,5 +116,17 @@ describe('progress, open alerts and spend', () => {
     assert.ok(Math.abs(total.month_usd - sum((t) => t.tsMs >= monthStart)) < 1e-6);
     const f = fixtures[0].feature;
     assert.ok(Math.abs(spend.get(f)!.month_usd - sum((t) => t.feature === f && t.tsMs >= monthStart)) < 1e-6);
+  });
+
+  it('per user: spend of model-call spans today and this month, only users at or above the floor', async () => {
+    const now = base + 3 * 60 * MINUTE_MS;
+    const at = clickhouseTime(now - MINUTE_MS);
+    const one = toRow(fixtures[0]);
+    const row = (trace_id: string, user_id: string, cost: string | null, span_kind = 'llm', feature = 'per-user-app') => ({ ...one, trace_id, span_id: `${trace_id}-s`, span_kind, user_id, feature, ts: at, cost_usd: cost });
+    await db.store.insert('traces', [row('pu-1', 'big', '2.5'), row('pu-2', 'big', '1.25'), row('pu-3', 'big', null, 'agent'), row('pu-4', 'small', '0.01'), row('pu-5', 'elsewhere', '9', 'llm', 'other-app')]);
+    const rule = { name: 'u', feature: 'per-user-app', daily_usd: 4, warn_at: 0.5, warn_on_projection: false };
+    const spend = await readUserSpend(db.store, now, [rule, { ...rule, name: 'all', feature: ALL }], { day: 0.5, month: 0.5, min: 0.1 });
+    assert.deepEqual([...spend.get('u')!.entries()], [['big', { day_usd: 3.75, month_usd: 3.75 }]], 'small is under 50 % of $4; the agent span costs nothing');
+    assert.deepEqual([...spend.get('all')!.keys()], ['elsewhere', 'big'], 'every feature, most spent first');
   });
 });

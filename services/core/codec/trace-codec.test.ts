@@ -23,7 +23,7 @@ test('Avro with the Confluent framing: magic byte 0, 4-byte big-endian schema id
   assert.equal(buf[0], 0);
   assert.equal(buf.readUInt32BE(1), registry.latestId('trace-event'));
   // The body is plain Avro: a third-party decoder with the .avsc reads it.
-  const type = avro.Type.forSchema(JSON.parse(readFileSync(join(DEFAULT_SCHEMA_DIR, 'trace-event.v2.avsc'), 'utf8')));
+  const type = avro.Type.forSchema(JSON.parse(readFileSync(join(DEFAULT_SCHEMA_DIR, 'trace-event.v3.avsc'), 'utf8')));
   assert.equal((type.fromBuffer(buf.subarray(5)) as { trace_id: string }).trace_id, 'abc');
   assert.deepEqual(plain(decodeRawTrace(registry, buf)), plain(event));
 });
@@ -97,6 +97,22 @@ test('a v1 producer keeps working: its event (schema id 1) decodes with the v2 f
   const decoded = decodeRawTrace(registry, framed(1, v1.toBuffer(v1Event)));
   assert.deepEqual(plain(decoded), plain(event));
   assert.ok(parseTraceEvent(decoded).ok);
+});
+
+test('a v2 producer keeps working: its event (schema id 4) is one LLM call, no span id, and validates', () => {
+  const v2 = avro.Type.forSchema(JSON.parse(readFileSync(join(DEFAULT_SCHEMA_DIR, 'trace-event.v2.avsc'), 'utf8')));
+  const { span_id, parent_span_id, span_kind, span_name, ...v2Event } = event;
+  assert.deepEqual([span_id, parent_span_id, span_kind, span_name], ['', '', 'llm', '']);
+  const decoded = decodeRawTrace(registry, framed(4, v2.toBuffer(v2Event)));
+  assert.deepEqual(plain(decoded), plain(event));
+  assert.ok(parseTraceEvent(decoded).ok);
+});
+
+test('a v3 span carries its place in the tree through Avro', () => {
+  const r = parseTraceEvent({ trace_id: 't', span_id: 'eee19b7ec3c1b174', parent_span_id: 'eee19b7ec3c1b173', span_kind: 'tool', span_name: 'execute_tool lookup', timestamp: 1_790_000_000_123 });
+  assert.ok(r.ok);
+  assert.equal(r.value.model, '', 'a tool span needs no model');
+  assert.deepEqual(plain(decodeRawTrace(registry, encodeRawTraceAvro(registry, r.value))), plain(r.value));
 });
 
 test('a v2 event carries the billing fields through Avro', () => {

@@ -2,7 +2,7 @@ import type { AvroRegistry } from '../codec/avro-registry.ts';
 import { ENRICHED_SUBJECT } from '../codec/trace-codec.ts';
 import type { TraceEvent } from './trace-event.ts';
 
-/** A priced trace on llm.traces.enriched; mirrors schemas/avro/enriched-trace.v2.avsc. */
+/** A priced trace on llm.traces.enriched; mirrors schemas/avro/enriched-trace.v3.avsc. */
 export interface EnrichedTrace {
   event: TraceEvent;
   /** Our cost in pico-USD (1e-12); null when the model has no price. */
@@ -20,8 +20,8 @@ export interface EnrichedTrace {
     input_image: number;
     output_image: number;
   } | null;
-  /** fallback_rate: priced, but some part was billed at a fallback price (pricing_note says which). */
-  pricing_status: 'priced' | 'unpriced' | 'fallback_rate';
+  /** fallback_rate: priced, but some part was billed at a fallback price (pricing_note says which); not_model_call: a span that calls no model. */
+  pricing_status: 'priced' | 'unpriced' | 'fallback_rate' | 'not_model_call';
   priced_model: string | null;
   price_version: string | null;
   unpriced_reason: string | null;

@@ -1,5 +1,5 @@
 import { Ajv } from 'ajv';
-import { MAX_TS, MIN_TS } from './fields.ts';
+import { MAX_TS, MIN_TS, MODEL_CALL_KINDS, SPAN_KIND_VALUES } from './fields.ts';
 import { tokenPartIssues, type TraceEvent } from './trace-event.ts';
 
 /**
@@ -22,11 +22,15 @@ const millis = { type: 'number', minimum: 0, maximum: WEEK_MS };
 const SCHEMA = {
   type: 'object',
   additionalProperties: false,
-  required: ['trace_id', 'timestamp', 'model'],
+  required: ['trace_id', 'timestamp'],
   properties: {
     trace_id: text(128, 1),
+    span_id: text(64),
+    parent_span_id: text(64),
+    span_kind: { enum: SPAN_KIND_VALUES },
+    span_name: text(256),
     timestamp: { type: ['number', 'string'] },
-    model: text(256, 1),
+    model: text(256),
     provider: nullableText(128),
     feature: text(128, 1),
     prompt_version: text(128),
@@ -94,11 +98,21 @@ export function fastParseTraceEvent(input: object): TraceEvent | null {
   if (timestamp === null) return null;
   const metadata = metadataOf(e.metadata as Record<string, string> | undefined);
   if (metadata === null) return null;
+  const spanKind = (e.span_kind as TraceEvent['span_kind'] | undefined) ?? 'llm';
+  const model = (e.model as string | undefined) ?? '';
+  if (MODEL_CALL_KINDS.has(spanKind) && model === '') return null;
+  const spanId = (e.span_id as string | undefined) ?? '';
+  const parentSpanId = (e.parent_span_id as string | undefined) ?? '';
+  if (spanId !== '' && spanId === parentSpanId) return null;
   const num = (k: string) => (e[k] === undefined ? 0 : (e[k] as number));
   const event: TraceEvent = {
     trace_id: e.trace_id as string,
+    span_id: spanId,
+    parent_span_id: parentSpanId,
+    span_kind: spanKind,
+    span_name: (e.span_name as string | undefined) ?? '',
     timestamp,
-    model: e.model as string,
+    model,
     provider: orNull(e.provider as string | null | undefined),
     feature: (e.feature as string | undefined) ?? 'default',
     prompt_version: (e.prompt_version as string | undefined) ?? '',

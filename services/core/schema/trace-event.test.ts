@@ -105,3 +105,23 @@ test('service_tier names the values it takes (a request\'s "auto" is not how a c
   assert.equal(r.ok, false);
   if (!r.ok) assert.match(describeErrors(r.errors), /^service_tier: expected one of default, flex, priority, batch/);
 });
+
+test('spans: an event without span fields is one LLM call; a span that calls no model needs no model; errors name the field', () => {
+  const call = parseTraceEvent(base);
+  assert.ok(call.ok);
+  if (call.ok) assert.deepEqual([call.value.span_id, call.value.parent_span_id, call.value.span_kind, call.value.span_name], ['', '', 'llm', '']);
+
+  const tool = parseTraceEvent({ trace_id: 't1', timestamp: 1_790_000_000_000, span_id: 's2', parent_span_id: 's1', span_kind: 'tool', span_name: 'lookup' });
+  assert.ok(tool.ok);
+  if (tool.ok) assert.equal(tool.value.model, '');
+
+  const noModel = (over: Record<string, unknown>) => {
+    const r = parseTraceEvent({ trace_id: 't1', timestamp: 1_790_000_000_000, ...over });
+    return r.ok ? 'ok' : describeErrors(r.errors);
+  };
+  assert.equal(noModel({}), 'model: required field is missing', 'an LLM call (the default kind) names its model');
+  assert.equal(noModel({ span_kind: 'embedding', model: '' }), 'model: must not be empty');
+  assert.match(noModel({ model: 'm', span_kind: 'chain' }), /^span_kind: expected one of llm, embedding, agent, tool, retrieval, workflow, other/);
+  assert.equal(noModel({ model: 'm', span_id: 'a', parent_span_id: 'a' }), 'parent_span_id: a span cannot be its own parent');
+  assert.match(noModel({ model: 'm', span_id: 'x'.repeat(65) }), /^span_id: longer than 64 characters/);
+});

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { issuesToFieldErrors, type FieldError } from './field-errors.ts';
-import { MAX_TS, MIN_TS, requiredText } from './fields.ts';
+import { MAX_TS, MIN_TS, requiredText, SPAN_KIND_VALUES, MODEL_CALL_KINDS } from './fields.ts';
 import { fastParseTraceEvent } from './trace-event-fast.ts';
 
 export { describeErrors, formatPath, type FieldError } from './field-errors.ts';
@@ -15,6 +15,9 @@ const ISO_8601 = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\
 const tokens = z.number({ error: 'expected a whole number of tokens' }).int('expected a whole number').min(0, 'must be >= 0').max(Number.MAX_SAFE_INTEGER);
 const millis = z.number({ error: 'expected milliseconds as a number' }).min(0, 'must be >= 0').max(86_400_000 * 7, 'must be under 7 days').transform(Math.round);
 const optionalText = (max: number) => z.string({ error: 'expected a string' }).max(max, `longer than ${max} characters`).nullish().transform((v) => v ?? null);
+
+export { MODEL_CALL_KINDS, SPAN_KIND_VALUES } from './fields.ts';
+const spanId = z.string({ error: 'expected a string' }).max(64, 'longer than 64 characters').default('');
 
 /** Tiers a call can be billed at; `standard` (Anthropic's name) is stored as `default`. */
 export const SERVICE_TIER_VALUES = ['default', 'flex', 'priority', 'batch'] as const;
@@ -47,8 +50,13 @@ export const traceEventSchema = z
   .strictObject(
     {
       trace_id: requiredText(128),
+      span_id: spanId,
+      parent_span_id: spanId,
+      span_kind: z.enum(SPAN_KIND_VALUES, { error: `expected one of ${SPAN_KIND_VALUES.join(', ')}` }).default('llm'),
+      span_name: z.string({ error: 'expected a string' }).max(256, 'longer than 256 characters').default(''),
       timestamp,
-      model: requiredText(256),
+      // Required for spans that call a model (llm, embedding: the default kind), see below.
+      model: z.string({ error: 'expected a string' }).max(256, 'longer than 256 characters').optional(),
       provider: optionalText(128),
       feature: requiredText(128).default('default'),
       prompt_version: z.string({ error: 'expected a string' }).max(128).default(''),
@@ -83,8 +91,13 @@ export const traceEventSchema = z
     },
   )
   .superRefine((e, ctx) => {
+    if (MODEL_CALL_KINDS.has(e.span_kind) && !e.model) {
+      ctx.addIssue({ code: 'custom', path: ['model'], message: e.model === undefined ? 'required field is missing' : 'must not be empty' });
+    }
+    if (e.span_id !== '' && e.span_id === e.parent_span_id) ctx.addIssue({ code: 'custom', path: ['parent_span_id'], message: 'a span cannot be its own parent' });
     for (const issue of tokenPartIssues(e)) ctx.addIssue({ code: 'custom', path: [issue.field], message: issue.message });
-  });
+  })
+  .transform((e) => ({ ...e, model: e.model ?? '' }));
 
 /**
  * Token counts whose parts exceed their whole, each named by the part's field (shared
