@@ -123,12 +123,12 @@ export function buildFigures(results: SectionResults): Figure[] {
   }
   if (dist) for (const p of dist.processes) if (p.name !== 'producer (bench)') mem('during 3', p.name, p.peakRssMiB);
   if (queries) mem(`during 5's API queries (bench load on the same process: bulk load ${fmt(queries.loadPeakRssMiB)} MiB, reference scans ${fmt(queries.referencePeakRssMiB)} MiB)`, 'all-in-one (queries)', queries.pipelinePeakRssMiB);
-  failed('6 otlp', results.otlp);
+  failed('8 otlp', results.otlp);
   const otlp = ok(results.otlp);
   if (otlp) {
     for (const [enc, r] of [['protobuf', otlp.protobuf], ['JSON', otlp.json]] as const) {
       figures.push({
-        section: '6 otlp',
+        section: '8 otlp',
         metric: `POST /otlp/v1/traces (${enc}) → traces + rollups`,
         value: r.spansPerS,
         unit: 'spans/s',

@@ -83,7 +83,7 @@ const embeddedLabel = ['2 embedded', skip.has('freshness') ? '' : '4 freshness',
 if (!skip.has('embedded')) plan.push({ name: 'embedded', label: embeddedLabel, script: 'section-embedded.ts', options: { ...opts, freshness: !skip.has('freshness'), overload: !skip.has('overload') } });
 if (!skip.has('distributed')) plan.push({ name: 'distributed', label: '3 distributed', script: 'section-distributed.ts', options: opts });
 if (!skip.has('queries')) plan.push({ name: 'queries', label: '5 queries', script: 'section-queries.ts', options: opts });
-if (!skip.has('otlp')) plan.push({ name: 'otlp', label: '6 otlp', script: 'section-otlp.ts', options: opts });
+if (!skip.has('otlp')) plan.push({ name: 'otlp', label: '8 otlp', script: 'section-otlp.ts', options: opts });
 
 const loadBefore = loadavg();
 const results: SectionResults = {};

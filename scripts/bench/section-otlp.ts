@@ -1,5 +1,5 @@
 /**
- * Section 6 — OTLP ingest: spans/s through POST /otlp/v1/traces on the all-in-one
+ * Section 8 — OTLP ingest: spans/s through POST /otlp/v1/traces on the all-in-one
  * (`npm start` as its own process), once as protobuf and once as OTLP/JSON, each request
  * the OpenTelemetry SDK's default batch (512 spans) of agent runs (an agent span, two LLM
  * spans, a tool span), from concurrent clients until every span is acknowledged and
