@@ -52,7 +52,8 @@ export async function publishOr503(reply: FastifyReply, target: PublishTarget, b
   }
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+/** `p`, or a rejection naming the wait when it takes longer than `ms`. */
+export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no acknowledgement within ${ms} ms`)), ms);

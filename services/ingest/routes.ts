@@ -25,6 +25,11 @@ export interface IngestDeps {
   space?: WriteSpace;
 }
 
+/** Validated events as llm.traces.raw messages, keyed by trace_id (a trace's spans share a partition); shared by /v1/traces and OTLP. */
+export function rawTraceMessages(events: readonly TraceEvent[], deps: Pick<IngestDeps, 'publishFormat' | 'registry'>): OutgoingMessage[] {
+  return events.map((e) => ({ key: e.trace_id, value: deps.publishFormat === 'avro' ? encodeRawTraceAvro(deps.registry, e) : Buffer.from(JSON.stringify(e)) }));
+}
+
 export interface EventResult {
   index: number;
   status: 'accepted' | 'rejected';
@@ -68,10 +73,7 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestDeps): vo
       return sendHttpError(reply, HttpErrors.BAD_REQUEST, 'no valid event in the batch', { accepted: 0, rejected, results });
     }
 
-    const messages: OutgoingMessage[] = valid.map((e) => ({
-      key: e.trace_id,
-      value: deps.publishFormat === 'avro' ? encodeRawTraceAvro(deps.registry, e) : Buffer.from(JSON.stringify(e)),
-    }));
+    const messages = rawTraceMessages(valid, deps);
     const published = await publishOr503(reply, deps, {
       messages,
       log,

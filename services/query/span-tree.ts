@@ -6,6 +6,8 @@
  * client's sampler) is a root of its own; so is the first span of a loop of parent ids,
  * so a bad trace still comes back whole and finite.
  */
+import { MODEL_CALL_KINDS } from '../core/schema/fields.ts';
+
 export interface SpanRow {
   span_id: string;
   parent_span_id: string;
@@ -32,7 +34,6 @@ export interface SubtreeTotals {
 
 export type SpanNode<R extends SpanRow> = R & { subtree: SubtreeTotals; children: SpanNode<R>[] };
 
-const MODEL_CALLS = new Set(['llm', 'embedding']);
 const SCALE = 12;
 
 /** '0.0068' → 6_800_000_000n pico-USD (12 decimals, as stored). */
@@ -102,8 +103,8 @@ export function buildSpanTree<R extends SpanRow>(rows: readonly R[]): { roots: S
       cost_usd: '',
       input_tokens: n.input_tokens,
       output_tokens: n.output_tokens,
-      model_calls: MODEL_CALLS.has(n.span_kind) ? 1 : 0,
-      unpriced_calls: MODEL_CALLS.has(n.span_kind) && n.cost_usd === null ? 1 : 0,
+      model_calls: MODEL_CALL_KINDS.has(n.span_kind) ? 1 : 0,
+      unpriced_calls: MODEL_CALL_KINDS.has(n.span_kind) && n.cost_usd === null ? 1 : 0,
       errors: n.status === 'error' ? 1 : 0,
       spans: 1,
       latency_ms: 0,

@@ -4,7 +4,10 @@ import type { Logger } from '../../core/logger.ts';
 import type { Admission } from '../admission.ts';
 import { decodeProtobufRequest, encodeProtobufResponse } from './decode-protobuf.ts';
 import { OtlpRequestError } from './otlp-span.ts';
-import { checkExport, spanMessages, type OtlpDeps } from './otlp-routes.ts';
+import { presentedKey } from '../../core/auth/http-auth.ts';
+import { withTimeout } from '../publish-or-503.ts';
+import { rawTraceMessages } from '../routes.ts';
+import { checkExport, type OtlpDeps } from './otlp-routes.ts';
 
 /**
  * OTLP/gRPC trace export (`TraceService/Export`, port 4317 by convention), for SDKs and
@@ -35,12 +38,12 @@ const fail = (code: grpc.status, details: string): Status => ({ code, details })
 
 function keyProblem(md: grpc.Metadata, keys: ApiKeyStore | undefined): Status | null {
   if (!keys || keys.size === 0) return null;
-  const auth = md.get('authorization')[0];
-  const header = md.get('x-api-key')[0];
-  const bearer = typeof auth === 'string' ? /^Bearer[ \t]+(\S+)\s*$/i.exec(auth.trim())?.[1] : undefined;
-  const presented = bearer ?? (typeof header === 'string' ? header.trim() : undefined);
-  if (!presented) return fail(grpc.status.UNAUTHENTICATED, 'an API key is required: metadata authorization: Bearer <key>, or x-api-key');
-  const who = keys.authenticate(presented);
+  // The same rules as over HTTP (http-auth.ts): Authorization: Bearer <key>, or X-API-Key.
+  const text = (name: string) => (typeof md.get(name)[0] === 'string' ? (md.get(name)[0] as string) : undefined);
+  const presented = presentedKey({ authorization: text('authorization'), 'x-api-key': text('x-api-key') });
+  if (presented === null) return fail(grpc.status.UNAUTHENTICATED, 'an API key is required: metadata authorization: Bearer <key>, or x-api-key');
+  if ('problem' in presented) return fail(grpc.status.UNAUTHENTICATED, presented.problem);
+  const who = keys.authenticate(presented.key);
   if (!who) return fail(grpc.status.UNAUTHENTICATED, 'unknown API key');
   if (!hasScope(who, 'ingest')) return fail(grpc.status.PERMISSION_DENIED, `API key "${who.name}" lacks scope ingest`);
   return null;
@@ -70,16 +73,13 @@ export async function startOtlpGrpc(o: OtlpGrpcOptions): Promise<OtlpGrpcServer>
       const release = ticket?.hold(checked.events.length);
       try {
         if (release === null) return fail(grpc.status.UNAVAILABLE, `ingest is overloaded: ${(o.admission as Admission).describe()}`);
-        const publishing = o.bus.publish(o.topic, spanMessages(checked.events, o));
+        const publishing = o.bus.publish(o.topic, rawTraceMessages(checked.events, o));
         if (release) publishing.then(release, release);
-        let timer: NodeJS.Timeout | undefined;
         try {
-          await Promise.race([publishing, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no acknowledgement within ${o.ackTimeoutMs} ms`)), o.ackTimeoutMs)))]);
+          await withTimeout(publishing, o.ackTimeoutMs);
         } catch (err) {
           log.warn({ err: (err as Error).message, spans: checked.events.length }, 'publish failed; answering UNAVAILABLE');
           return fail(grpc.status.UNAVAILABLE, 'the spans could not be handed to the pipeline; retry later (a span resent with the same ids is stored once)');
-        } finally {
-          clearTimeout(timer);
         }
       } finally {
         ticket?.done();

@@ -1,12 +1,10 @@
 import { createGunzip } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RequestPayload } from 'fastify';
-import type { OutgoingMessage } from '../../core/bus/event-bus.ts';
-import { encodeRawTraceAvro } from '../../core/codec/trace-codec.ts';
 import { HttpErrors, sendHttpError } from '../../core/http-errors.ts';
 import { describeErrors, parseTraceEvent, type TraceEvent } from '../../core/schema/trace-event.ts';
 import { admissionHooks } from '../admission-hooks.ts';
 import { publishOr503 } from '../publish-or-503.ts';
-import type { IngestDeps } from '../routes.ts';
+import { rawTraceMessages, type IngestDeps } from '../routes.ts';
 import { decodeJsonRequest } from './decode-json.ts';
 import { decodeProtobufRequest, encodeProtobufResponse } from './decode-protobuf.ts';
 import { OtlpRequestError, type DecodedSpans } from './otlp-span.ts';
@@ -64,7 +62,7 @@ export function registerOtlpRoutes(app: FastifyInstance, deps: OtlpDeps): void {
       if (total > 0 && events.length === 0) return sendHttpError(reply, HttpErrors.BAD_REQUEST, message);
 
       if (events.length > 0) {
-        const messages = spanMessages(events, deps);
+        const messages = rawTraceMessages(events, deps);
         const published = await publishOr503(reply, deps, {
           messages,
           log,
@@ -110,11 +108,6 @@ export function checkExport(decoded: DecodedSpans, maxSpans: number): CheckedExp
   const rejected = total - events.length;
   const message = rejected === 0 ? '' : `${rejected} of ${total} spans rejected: ${reasons.slice(0, REASONS_QUOTED).join('; ')}${reasons.length > REASONS_QUOTED ? '; …' : ''}`;
   return { total, events, rejected, reasons, message };
-}
-
-/** Our raw-topic messages of checked spans, keyed by trace_id (a trace's spans share a partition). */
-export function spanMessages(events: readonly TraceEvent[], deps: Pick<IngestDeps, 'publishFormat' | 'registry'>): OutgoingMessage[] {
-  return events.map((e) => ({ key: e.trace_id, value: deps.publishFormat === 'avro' ? encodeRawTraceAvro(deps.registry, e) : Buffer.from(JSON.stringify(e)) }));
 }
 
 function isProtobuf(request: FastifyRequest): boolean {

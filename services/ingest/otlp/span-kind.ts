@@ -1,8 +1,8 @@
+import type { SPAN_KIND_VALUES } from '../../core/schema/fields.ts';
 import type { AttributeReader } from './attribute-reader.ts';
 
-/** What a span is, in the tree of an agent run. Cost, token and latency metrics count `llm` and `embedding` spans. */
-export const SPAN_KINDS = ['llm', 'embedding', 'agent', 'tool', 'retrieval', 'workflow', 'other'] as const;
-export type SpanKind = (typeof SPAN_KINDS)[number];
+/** What a span is, in the tree of an agent run (the event's `span_kind`). */
+export type SpanKind = (typeof SPAN_KIND_VALUES)[number];
 
 /** GenAI semantic conventions, `gen_ai.operation.name`. */
 const GEN_AI_OPERATION: Record<string, SpanKind> = {
