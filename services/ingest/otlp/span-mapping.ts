@@ -201,13 +201,16 @@ const numberIn = (o: Record<string, unknown> | undefined, k: string) => (o && ty
 
 function metadataOf(a: AttributeReader, operation: string | undefined, requested: string | undefined, model: string | undefined, span: OtlpSpan): Record<string, string> {
   const out: Record<string, string> = {};
+  let kept = 0;
   let dropped = 0;
   const put = (k: string, v: string) => {
-    if (Object.keys(out).length >= METADATA_MAX_KEYS - 1) {
+    if (kept >= METADATA_MAX_KEYS - 1) {
       dropped++;
       return;
     }
-    out[k.slice(0, 256)] = v.length > METADATA_MAX_VALUE ? `${v.slice(0, METADATA_MAX_VALUE - 1)}…` : v;
+    const key = k.slice(0, 256);
+    if (!(key in out)) kept++;
+    out[key] = v.length > METADATA_MAX_VALUE ? `${v.slice(0, METADATA_MAX_VALUE - 1)}…` : v;
   };
   if (operation !== undefined) put('gen_ai.operation.name', operation);
   if (requested !== undefined && requested !== model) put('gen_ai.request.model', requested); // an alias resolved by the provider
